@@ -1,0 +1,1 @@
+//! The cxx bridge (placeholder until the bridge issue lands).

@@ -1,0 +1,212 @@
+//! [`CancellationToken`]: the seed's shareable "please stop" flag, extended
+//! with blocking waits, child tokens and progress reporting.
+//!
+//! A task receives its token in [`Task::run`](crate::Task::run); the seed's
+//! signature is unchanged, so everything a task can tell its caller besides
+//! its result (progress, for now) travels through the token.
+//!
+//! Written by hand rather than taken from `tokio-util`: that token is built for
+//! async code (its waits are futures) and would pull in tokio; here a task is
+//! a plain blocking function, so waiting is a mutex and a condition variable.
+
+use std::{
+    fmt,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Condvar, Mutex, Weak,
+    },
+    time::{Duration, Instant},
+};
+
+use thiserror::Error;
+
+/// An error to indicate a task was cancelled.
+///
+/// Return it (or any error whose cause chain contains it) from
+/// [`Task::run`](crate::Task::run) to report the task as cancelled rather than
+/// failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("The task was cancelled")]
+pub struct Cancelled;
+
+/// A shareable token to let you notify other tasks they should stop what they
+/// are doing and exit early.
+///
+/// Clones share one flag. [`child_token`](Self::child_token) makes a token that
+/// is cancelled together with its parent (but not the other way round), so one
+/// `cancel` can stop a whole group of tasks.
+#[derive(Clone)]
+pub struct CancellationToken {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Set once, never cleared.
+    cancelled: AtomicBool,
+    /// Guards nothing but the sleep of [`CancellationToken::wait_cancelled`].
+    sleep: Mutex<()>,
+    wake: Condvar,
+    /// Children to cancel with this token; dead ones are pruned as it grows.
+    children: Mutex<Vec<Weak<Inner>>>,
+    /// Progress reported by the task holding this token.
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+/// How far a task got, as reported through
+/// [`CancellationToken::set_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(C)]
+pub struct Progress {
+    /// Units of work done.
+    pub done: u64,
+    /// Units of work in all; `0` when the task has not said.
+    pub total: u64,
+}
+
+impl Progress {
+    /// `done / total` clamped to `0.0..=1.0`, or `None` when `total` is 0.
+    pub fn fraction(&self) -> Option<f64> {
+        if self.total == 0 {
+            None
+        } else {
+            Some((self.done as f64 / self.total as f64).clamp(0.0, 1.0))
+        }
+    }
+}
+
+impl CancellationToken {
+    /// Create a new `CancellationToken`.
+    pub fn new() -> CancellationToken {
+        CancellationToken {
+            inner: Arc::new(Inner {
+                cancelled: AtomicBool::new(false),
+                sleep: Mutex::new(()),
+                wake: Condvar::new(),
+                children: Mutex::new(Vec::new()),
+                done: AtomicU64::new(0),
+                total: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Has this token already been cancelled?
+    #[inline]
+    pub fn cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Cancel the token, notifying anyone else listening that they should halt
+    /// what they are doing. Cancels every child token too. Idempotent.
+    pub fn cancel(&self) {
+        let mut pending = vec![self.inner.clone()];
+        while let Some(node) = pending.pop() {
+            if node.cancelled.swap(true, Ordering::AcqRel) {
+                continue;
+            }
+            // Taking the lock orders this store before any waiter's re-check,
+            // so a waiter that saw `false` is asleep and gets the notification.
+            drop(lock(&node.sleep));
+            node.wake.notify_all();
+            let children = std::mem::take(&mut *lock(&node.children));
+            pending.extend(children.iter().filter_map(Weak::upgrade));
+        }
+    }
+
+    /// `Err(Cancelled)` once the token is cancelled, so a task can write
+    /// `tok.is_done()?;` in its loop.
+    pub fn is_done(&self) -> Result<(), Cancelled> {
+        if self.cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Blocks until the token is cancelled or `timeout` passes; returns
+    /// whether it was cancelled. Lets a task wait for cancellation without
+    /// sleep-polling.
+    pub fn wait_cancelled(&self, timeout: Duration) -> bool {
+        if self.cancelled() {
+            return true;
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        let mut guard = lock(&self.inner.sleep);
+        while !self.cancelled() {
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left,
+                    _ => return false,
+                },
+                // A timeout too large to represent: wait in long slices.
+                None => Duration::from_secs(3600),
+            };
+            guard = self
+                .inner
+                .wake
+                .wait_timeout(guard, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// A new token that is cancelled when this one is (immediately, if this
+    /// one already is). Cancelling the child does not cancel the parent.
+    pub fn child_token(&self) -> CancellationToken {
+        let child = CancellationToken::new();
+        {
+            let mut children = lock(&self.inner.children);
+            if !self.cancelled() {
+                if children.len() >= 16 && children.len().is_power_of_two() {
+                    children.retain(|c| c.strong_count() > 0);
+                }
+                children.push(Arc::downgrade(&child.inner));
+                return child;
+            }
+        }
+        // `cancel` takes the children list before it is read here, so a
+        // parent cancelled concurrently is seen as cancelled above or below.
+        child.cancel();
+        child
+    }
+
+    /// Reports progress: `done` units out of `total` (use `total = 0` when
+    /// unknown). Cheap enough to call in a tight loop.
+    pub fn set_progress(&self, done: u64, total: u64) {
+        self.inner.total.store(total, Ordering::Relaxed);
+        self.inner.done.store(done, Ordering::Relaxed);
+    }
+
+    /// The progress last reported through this token (or a clone of it).
+    pub fn progress(&self) -> Progress {
+        Progress {
+            done: self.inner.done.load(Ordering::Relaxed),
+            total: self.inner.total.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether `self` and `other` are clones of one token.
+    pub fn same_as(&self, other: &CancellationToken) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Default for CancellationToken {
+    fn default() -> CancellationToken {
+        CancellationToken::new()
+    }
+}
+
+impl fmt::Debug for CancellationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancellationToken")
+            .field("cancelled", &self.cancelled())
+            .field("progress", &self.progress())
+            .finish()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,263 @@
+//! The one-shot slot a worker fills with a task's outcome and a handle takes
+//! it from: the handle's state machine.
+//!
+//! ```text
+//!            complete()                 take()
+//! Pending ───────────────▶ Ready ─────────────────▶ Taken
+//!   │ set_callback(): stored      set_callback(): run now
+//!   └ complete() runs the stored callback after unlocking
+//! ```
+//!
+//! * The outcome is delivered exactly once: `take` moves it out and leaves
+//!   `Taken`, so a second `take` reports [`AlreadyTaken`].
+//! * A callback runs exactly once, either on the completing thread or, when
+//!   the slot is already complete, on the registering thread, and never while
+//!   the lock is held (it may call back into the handle).
+//! * `status` is mirrored in an atomic, so polling a running task never takes
+//!   the lock.
+//!
+//! Hand-written because no channel crate offers "take once, then report
+//! already-taken" together with a registrable completion callback and a
+//! lock-free status read; it is small enough to model-check with loom
+//! (`cargo test --lib` with `RUSTFLAGS="--cfg loom"`).
+
+use std::time::{Duration, Instant};
+
+use crate::{
+    error::{AlreadyTaken, ErrorKind},
+    loom::{lock, AtomicU8, Condvar, Mutex, Ordering},
+    status::TaskStatus,
+};
+
+/// A callback run once when the task completes.
+pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
+
+/// A task's outcome.
+pub(crate) type Outcome<T> = Result<T, anyhow::Error>;
+
+pub(crate) struct Completion<T> {
+    /// Mirror of the state's status, readable without the lock.
+    status: AtomicU8,
+    state: Mutex<State<T>>,
+    ready: Condvar,
+}
+
+enum State<T> {
+    Pending { callback: Option<Callback> },
+    Ready(Outcome<T>),
+    Taken,
+}
+
+/// Why a callback could not be registered.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct CallbackAlreadySet;
+
+impl<T> Completion<T> {
+    pub(crate) fn new() -> Self {
+        Completion {
+            status: AtomicU8::new(TaskStatus::Running as u8),
+            state: Mutex::new(State::Pending { callback: None }),
+            ready: Condvar::new(),
+        }
+    }
+
+    /// The current status, without locking.
+    #[inline]
+    pub(crate) fn status(&self) -> TaskStatus {
+        TaskStatus::from_u8(self.status.load(Ordering::Acquire))
+    }
+
+    /// Stores the outcome and wakes every waiter, then runs the registered
+    /// callback (outside the lock). Returns the status stored. A second call
+    /// is ignored and returns `None`.
+    pub(crate) fn complete(&self, outcome: Outcome<T>) -> Option<(TaskStatus, Option<Callback>)> {
+        let status = match &outcome {
+            Ok(_) => TaskStatus::Completed,
+            Err(e) => match ErrorKind::of(e) {
+                ErrorKind::Cancelled => TaskStatus::Cancelled,
+                ErrorKind::Panicked => TaskStatus::Panicked,
+                _ => TaskStatus::Failed,
+            },
+        };
+        let callback = {
+            let mut state = lock(&self.state);
+            let callback = match &mut *state {
+                State::Pending { callback } => callback.take(),
+                State::Ready(_) | State::Taken => return None,
+            };
+            *state = State::Ready(outcome);
+            self.status.store(status as u8, Ordering::Release);
+            callback
+        };
+        self.ready.notify_all();
+        Some((status, callback))
+    }
+
+    /// Takes the outcome if the task is done: `None` while it runs,
+    /// `Some(Err(AlreadyTaken))` once an earlier call took it.
+    pub(crate) fn try_take(&self) -> Option<Outcome<T>> {
+        if self.status() == TaskStatus::Running {
+            return None;
+        }
+        let mut state = lock(&self.state);
+        Self::take_locked(&mut state, &self.status)
+    }
+
+    /// Blocks until the task is done (or `timeout` passes: `None`), then takes
+    /// the outcome as [`Completion::try_take`] does.
+    pub(crate) fn take_timeout(&self, timeout: Option<Duration>) -> Option<Outcome<T>> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(outcome) = Self::take_locked(&mut state, &self.status) {
+                return Some(outcome);
+            }
+            state = match (timeout, deadline) {
+                (None, _) | (Some(_), None) => {
+                    self.ready.wait(state).unwrap_or_else(|p| p.into_inner())
+                }
+                (Some(_), Some(deadline)) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    self.ready
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    fn take_locked(state: &mut State<T>, status: &AtomicU8) -> Option<Outcome<T>> {
+        match std::mem::replace(state, State::Taken) {
+            State::Ready(outcome) => {
+                status.store(TaskStatus::Taken as u8, Ordering::Release);
+                Some(outcome)
+            }
+            State::Taken => Some(Err(AlreadyTaken.into())),
+            pending @ State::Pending { .. } => {
+                *state = pending;
+                None
+            }
+        }
+    }
+
+    /// Registers `callback` to run once on completion. When the task is
+    /// already done it is handed back (`Ok(Some(cb))`) for the caller to run
+    /// now, outside the lock. A second registration is refused.
+    pub(crate) fn set_callback(
+        &self,
+        callback: Callback,
+    ) -> Result<Option<Callback>, CallbackAlreadySet> {
+        let mut state = lock(&self.state);
+        match &mut *state {
+            State::Pending {
+                callback: slot @ None,
+            } => {
+                *slot = Some(callback);
+                Ok(None)
+            }
+            State::Pending { callback: Some(_) } => Err(CallbackAlreadySet),
+            State::Ready(_) | State::Taken => Ok(Some(callback)),
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+
+    #[test]
+    fn outcome_taken_exactly_once_and_callback_runs_once() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<u32>::new());
+            let calls = Arc::new(AtomicUsize::new(0));
+
+            let worker = {
+                let c = c.clone();
+                loom::thread::spawn(move || {
+                    if let Some((_, Some(cb))) = c.complete(Ok(7)) {
+                        cb();
+                    }
+                })
+            };
+            let registrar = {
+                let c = c.clone();
+                let calls = calls.clone();
+                loom::thread::spawn(move || {
+                    let cb: Callback = Box::new(move || {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                    });
+                    if let Ok(Some(cb)) = c.set_callback(cb) {
+                        cb();
+                    }
+                })
+            };
+            let polled = c.try_take();
+            worker.join().unwrap();
+            registrar.join().unwrap();
+
+            assert_eq!(
+                calls.load(Ordering::SeqCst),
+                1,
+                "callback must run exactly once"
+            );
+            let waited = c.take_timeout(None).unwrap();
+            match polled {
+                Some(Ok(v)) => {
+                    assert_eq!(v, 7);
+                    assert_eq!(ErrorKind::of(&waited.unwrap_err()), ErrorKind::AlreadyTaken);
+                }
+                None => assert_eq!(waited.unwrap(), 7),
+                Some(Err(e)) => panic!("unexpected error {e}"),
+            }
+            assert_eq!(c.status(), TaskStatus::Taken);
+        });
+    }
+
+    #[test]
+    fn waiter_wakes_on_completion_and_second_complete_is_ignored() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<u32>::new());
+            let waiter = {
+                let c = c.clone();
+                loom::thread::spawn(move || c.take_timeout(None).unwrap().unwrap())
+            };
+            assert!(c.complete(Ok(1)).is_some());
+            assert!(c.complete(Ok(2)).is_none());
+            assert_eq!(waiter.join().unwrap(), 1);
+        });
+    }
+
+    #[test]
+    fn destroy_while_running_still_runs_callback() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<u32>::new());
+            let calls = Arc::new(AtomicUsize::new(0));
+            {
+                let calls = calls.clone();
+                let cb: Callback = Box::new(move || {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                });
+                assert!(c.set_callback(cb).unwrap().is_none());
+            }
+            let worker = {
+                let c = c.clone();
+                loom::thread::spawn(move || {
+                    if let Some((_, Some(cb))) = c.complete(Ok(3)) {
+                        cb();
+                    }
+                })
+            };
+            drop(c); // the handle is destroyed before the task finishes
+            worker.join().unwrap();
+            assert_eq!(calls.load(Ordering::SeqCst), 1);
+        });
+    }
+}

@@ -1,0 +1,88 @@
+//! The C ABI. This module and its children hold every `extern "C"` function
+//! and every raw-pointer dereference of the crate; the rest is safe Rust.
+//!
+//! * [`guard`] wraps each exported call: it clears `LAST_ERROR`, catches any
+//!   panic (a panicking `Task::clone`, an output's `Drop`, ...) and turns an
+//!   error into `LAST_ERROR` plus the call's documented error value.
+//! * `handle_api` holds the generic bodies of the functions that
+//!   [`export_task!`](crate::export_task) generates, so the macro itself only
+//!   names them.
+//! * `c_api` exports the `ffi_tasks_*` functions that do not depend on a task
+//!   type (last error, names, version, tokens).
+//! * `registry` is the opt-in misuse guard (`handle-registry` feature).
+
+pub(crate) mod c_api;
+mod export_task;
+pub(crate) mod handle_api;
+pub(crate) mod registry;
+
+use std::{
+    os::raw::c_int,
+    panic::{catch_unwind, AssertUnwindSafe},
+    ptr,
+};
+
+use anyhow::Error;
+
+use crate::{
+    error::Panic,
+    error_handling::{clear_last_error, update_last_error},
+};
+
+/// The value an exported function returns when it fails.
+pub trait FfiReturn {
+    /// Null for pointers, `-1` for `c_int`, nothing for `()`.
+    fn error_value() -> Self;
+}
+
+impl<T> FfiReturn for *mut T {
+    fn error_value() -> Self {
+        ptr::null_mut()
+    }
+}
+
+impl FfiReturn for c_int {
+    fn error_value() -> Self {
+        -1
+    }
+}
+
+impl FfiReturn for () {
+    fn error_value() -> Self {}
+}
+
+/// Runs the body of an exported function: clears `LAST_ERROR`, runs `body`
+/// catching panics, and on failure stores the error in `LAST_ERROR` and
+/// returns [`FfiReturn::error_value`].
+#[inline]
+pub fn guard<R: FfiReturn>(body: impl FnOnce() -> Result<R, Error>) -> R {
+    clear_last_error();
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => {
+            store_error(error);
+            R::error_value()
+        }
+        Err(payload) => {
+            store_error(Panic::from_payload(payload).into());
+            R::error_value()
+        }
+    }
+}
+
+fn store_error(error: Error) {
+    // Formatting a user error's Display can panic too; never unwind into C.
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| update_last_error(error))) {
+        let panic = Panic::from_payload(payload);
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            update_last_error(Error::new(panic).context("formatting an error panicked"))
+        }));
+    }
+}
+
+/// For the accessors of `LAST_ERROR` itself, which must not clear it: catches
+/// panics and returns `R::default()` instead.
+#[inline]
+pub fn guard_infallible<R: Default>(body: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+//! Long-running, cancellable Rust tasks for C and C++ callers.
+//!
+//! `ffi_tasks` keeps the *Task API* of `ffi_helpers::task` (see [`task`]) and
+//! fixes what it left rough:
+//!
+//! * tasks run on a reusing, growing [thread pool](pool) (or your own
+//!   [`Executor`](executor::Executor)) instead of a thread each;
+//! * every C function clears `LAST_ERROR` on entry, never lets a panic cross
+//!   into C, reports a typed [`ErrorKind`](error::ErrorKind), and treats null
+//!   pointers and taken results as errors, not undefined behaviour;
+//! * handles add `wait_timeout`, a status query, completion callbacks and
+//!   progress; tokens add blocking waits and child tokens;
+//! * a [cxx bridge](bridge) lets C++ share tokens, read pool statistics and
+//!   run its own jobs on the same pool.
+//!
+//! # Safety
+//!
+//! All `unsafe` code lives in [`error_handling`] (copying messages into C
+//! buffers), `ffi` (the C ABI and the shims behind [`export_task!`]) and the
+//! cxx bridge. Each exported function documents its pointer preconditions in a
+//! `# Safety` section; the C ABI contract in the README sums them up.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+
+mod cancel;
+mod completion;
+mod ffi;
+mod loom;
+mod status;
+
+pub mod bridge;
+pub mod error;
+pub mod error_handling;
+pub mod executor;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
+pub mod pool;
+pub mod task;
+
+pub use crate::task::Task;
+
+/// The C ABI's opaque types and constants, for use from Rust tests and
+/// benchmarks that drive the exported functions as a C caller would.
+pub mod c {
+    pub use crate::ffi::c_api::*;
+    pub use crate::ffi::{handle_api::CompletionCallback, FfiReturn};
+    pub use crate::{pool::PoolStats, task::Progress};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! Not public API: what `export_task!` and
+    //! `export_error_handling_functions!` expansions refer to.
+    pub use std::{
+        ffi::c_void,
+        os::raw::{c_char, c_int},
+    };
+
+    /// The handle type of task `T`.
+    pub type Handle<T> = crate::task::TaskHandle<<T as crate::Task>::Output>;
+    /// The output type of task `T`.
+    pub type Output<T> = <T as crate::Task>::Output;
+
+    pub mod ffi {
+        pub use crate::ffi::{
+            guard, guard_infallible,
+            handle_api::{
+                cancel, cancelled, handle_destroy, on_complete, poll, progress, result_destroy,
+                spawn, spawn_with_token, status, wait, wait_timeout, CompletionCallback,
+            },
+        };
+    }
+}

@@ -1,0 +1,26 @@
+//! The synchronisation primitives of the handle state machine
+//! (`completion.rs`): `std`'s in normal builds, [loom]'s when the crate is
+//! compiled with `--cfg loom`, so that the model tests explore every
+//! interleaving of completion, cancel, callback registration and take.
+//!
+//! [loom]: https://docs.rs/loom
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    atomic::{AtomicU8, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    atomic::{AtomicU8, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
+
+/// Locks `mutex`, ignoring poisoning: no critical section in this crate runs
+/// user code, so a poisoned lock still guards consistent state.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

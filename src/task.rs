@@ -1,0 +1,343 @@
+//! Management of asynchronous tasks in an FFI context.
+//!
+//! The *Task API* is very similar to the that exposed by Rust futures, with
+//! the aim to be usable from other languages. Your C users will:
+//!
+//! 1. Create a `Task` struct (whose `run()` method will execute the job)
+//! 2. Spawn the `Task` in the background, receiving an opaque [`TaskHandle`]
+//!    through which the task can be monitored
+//! 3. Periodically `poll()` the `TaskHandle` (or `wait()` for it) to see
+//!    whether it is done or if there was an error
+//! 4. Retrieve the result when the `Task` completes
+//! 5. Destroy the `TaskHandle` when it is no longer needed
+//!
+//! Tasks run on a reusing thread pool ([`crate::pool`]), not a thread each.
+//!
+//! # Examples
+//!
+//! This is the seed's (`ffi_helpers::task`) own example, unchanged except for
+//! the crate name: a `Spin` task counts until it is cancelled.
+//!
+//! ```rust
+//! # use anyhow::Error;
+//! # use ffi_tasks::task::CancellationToken;
+//! # use ffi_tasks::Task;
+//! # use ffi_tasks::error_handling::*;
+//! # use std::thread;
+//! # use std::time::Duration;
+//! #[derive(Debug, Clone, Copy)]
+//! pub struct Spin;
+//!
+//! impl Task for Spin {
+//!     type Output = usize;
+//!
+//!     fn run(&self, cancel_tok: &CancellationToken) -> Result<Self::Output, Error> {
+//!         let mut spins = 0;
+//!
+//!         while !cancel_tok.cancelled() {
+//!             thread::sleep(Duration::from_millis(10));
+//!             spins += 1;
+//!         }
+//!
+//!         Ok(spins)
+//!     }
+//! }
+//!
+//! // Generate the various `extern "C"` utility functions for working with the
+//! // `Spin` task. The `spawn` function will be called `spin_spawn`, and so on.
+//! ffi_tasks::export_task! {
+//!     Task: Spin;
+//!     spawn: spin_spawn;
+//!     wait: spin_wait;
+//!     poll: spin_poll;
+//!     cancel: spin_cancel;
+//!     cancelled: spin_cancelled;
+//!     handle_destroy: spin_handle_destroy;
+//!     result_destroy: spin_result_destroy;
+//! }
+//!
+//! // create our `Spin` task
+//! let s = Spin;
+//!
+//! unsafe {
+//!     // spawn the task in the background and get a handle to it
+//!     let handle = spin_spawn(&s);
+//!     assert_eq!(spin_cancelled(handle), 0,
+//!         "The spin shouldn't have been cancelled yet");
+//!
+//!     // poll the task. The result can vary depending on the outcome:
+//!     // - If the task completed, get a pointer to the `Output`
+//!     // - If it completed with an error, return `null` and update the
+//!     //   LAST_ERROR appropriately
+//!     // - Return `null` and *don't* set LAST_ERROR if the task isn't done
+//!     clear_last_error();
+//!     let ret = spin_poll(handle);
+//!     assert_eq!(last_error_length(), 0, "There shouldn't have been any errors");
+//!     assert!(ret.is_null(), "The task should still be running");
+//!
+//!     // tell the task to stop spinning by sending the cancel signal
+//!     spin_cancel(handle);
+//!
+//!     // wait for the task to finish and retrieve a pointer to its result
+//!     // Note: this will automatically free the handle, so we don't need
+//!     //       to manually call `spin_handle_destroy()`.
+//!     let got = spin_wait(handle);
+//!
+//!     assert_eq!(last_error_length(), 0, "There shouldn't have been any errors");
+//!     assert!(!got.is_null(), "Oops!");
+//!
+//!     let num_spins: usize = *got;
+//!
+//!     // don't forget the result is heap allocated so we need to free it
+//!     spin_result_destroy(got);
+//! }
+//! ```
+//!
+//! # Managing Task Output Lifetimes
+//!
+//! The result of a `Task` is allocated on the heap and a pointer to it is
+//! returned from the `poll` and `wait` functions. The caller frees it with the
+//! `result_destroy` function. Zero-sized outputs (like `()`) are not
+//! allocated: the pointer is non-null, aligned and dangling (the address
+//! equals the type's alignment, `1` for `()`), must not be read through, and
+//! `result_destroy` on it is a no-op.
+
+use std::{
+    fmt,
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::Arc,
+    time::Duration,
+};
+
+use anyhow::Error;
+
+use crate::{
+    completion::{CallbackAlreadySet, Completion},
+    error::{InvalidArgument, Panic, SpawnFailed},
+    executor::{global_executor, Executor, Job},
+};
+
+pub use crate::{
+    cancel::{CancellationToken, Cancelled, Progress},
+    status::TaskStatus,
+};
+
+/// A cancellable task which is meant to be run in a background thread.
+///
+/// `run` should check the [`CancellationToken`] now and then (or block on
+/// [`CancellationToken::wait_cancelled`]) and return early once it is
+/// cancelled, ideally with `Err(Cancelled.into())` so callers can tell a
+/// cancelled task from a failed one. It may report progress through
+/// [`CancellationToken::set_progress`].
+pub trait Task: Send + Sync + Clone {
+    /// What the task produces.
+    type Output: Send + Sync;
+
+    /// Run this task to completion *synchronously*, exiting early if the
+    /// provided `CancellationToken` is triggered.
+    ///
+    /// You probably shouldn't call this function directly. Instead prefer
+    /// [`TaskHandle::spawn()`] or the bindings generated by
+    /// [`export_task!()`](crate::export_task).
+    fn run(&self, cancel_tok: &CancellationToken) -> Result<Self::Output, Error>;
+}
+
+/// An opaque handle to some task which is running in the background.
+///
+/// Dropping the handle cancels the task (it keeps running until it notices).
+pub struct TaskHandle<T> {
+    completion: Arc<Completion<T>>,
+    token: CancellationToken,
+}
+
+impl<T> TaskHandle<T> {
+    /// Spawn a `Task` in the background on the global executor, returning a
+    /// `TaskHandle` so you can cancel it or retrieve the result later on.
+    ///
+    /// Never fails: if the task cannot be started, `poll`/`wait` report a
+    /// [`SpawnFailed`] error. Use [`TaskHandle::try_spawn`] to learn at once.
+    pub fn spawn<K>(task: K) -> TaskHandle<T>
+    where
+        K: Task<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        let (handle, job) = Self::prepare(task, CancellationToken::new());
+        // On error the job was dropped, which already completed the handle
+        // with the reason.
+        let _ = global_executor().execute(job);
+        handle
+    }
+
+    /// Like [`TaskHandle::spawn`], but reports at once when the task cannot be
+    /// started.
+    pub fn try_spawn<K>(task: K) -> Result<TaskHandle<T>, Error>
+    where
+        K: Task<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        Self::spawn_with(task, CancellationToken::new(), global_executor())
+    }
+
+    /// Spawns `task` on `executor`, handing it `token`. Pass
+    /// `group.child_token()` to cancel many tasks with one `group.cancel()`.
+    pub fn spawn_with<K, E>(
+        task: K,
+        token: CancellationToken,
+        executor: E,
+    ) -> Result<TaskHandle<T>, Error>
+    where
+        K: Task<Output = T> + 'static,
+        T: Send + 'static,
+        E: Executor,
+    {
+        let (handle, job) = Self::prepare(task, token);
+        match executor.execute(job) {
+            Ok(()) => Ok(handle),
+            Err(e) => Err(Error::new(SpawnFailed(e.to_string())).context("cannot spawn the task")),
+        }
+    }
+
+    fn prepare<K>(task: K, token: CancellationToken) -> (TaskHandle<T>, Job)
+    where
+        K: Task<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        let completion = Arc::new(Completion::new());
+        let mut guard = CompleteOnDrop(Some(completion.clone()));
+        let task_token = token.clone();
+        let job = Job::new(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(move || {
+                let output = task.run(&task_token);
+                drop(task);
+                output
+            }))
+            .unwrap_or_else(|payload| Err(Panic::from_payload(payload).into()));
+            guard.complete(outcome)
+        });
+        (TaskHandle { completion, token }, job)
+    }
+
+    /// Check if the background task has finished.
+    ///
+    /// `None` while it runs; `Some(result)` once, when it has finished; after
+    /// that, `Some(Err(_))` with an [`AlreadyTaken`](crate::error::AlreadyTaken)
+    /// error.
+    pub fn poll(&self) -> Option<Result<T, Error>> {
+        self.completion.try_take()
+    }
+
+    /// Block the current thread until the task has finished and returned a
+    /// result.
+    pub fn wait(self) -> Result<T, Error> {
+        self.completion
+            .take_timeout(None)
+            .expect("an untimed wait only returns once the task is done")
+    }
+
+    /// Blocks for at most `timeout`: `None` if the task is still running
+    /// (the handle is not consumed), otherwise what [`TaskHandle::poll`]
+    /// would return.
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<T, Error>> {
+        self.completion.take_timeout(Some(timeout))
+    }
+
+    /// Cancel the background task.
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    /// Has this task been cancelled?
+    pub fn cancelled(&self) -> bool {
+        self.token.cancelled()
+    }
+
+    /// Where the task is: running, finished in some way, or taken.
+    pub fn status(&self) -> TaskStatus {
+        self.completion.status()
+    }
+
+    /// The progress the task last reported.
+    pub fn progress(&self) -> Progress {
+        self.token.progress()
+    }
+
+    /// The token the task was given.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    /// Runs `callback` exactly once when the task finishes: on the worker
+    /// thread, or on this thread right now if it already has. It still runs
+    /// if the handle is dropped first. Only one callback per handle; a second
+    /// registration is an [`InvalidArgument`] error. A panic in the callback is
+    /// caught and discarded.
+    pub fn on_complete<F>(&self, callback: F) -> Result<(), Error>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        match self.completion.set_callback(Box::new(callback)) {
+            Ok(None) => Ok(()),
+            Ok(Some(now)) => {
+                run_callback(now);
+                Ok(())
+            }
+            Err(CallbackAlreadySet) => Err(InvalidArgument(
+                "a completion callback is already registered for this task".into(),
+            )
+            .into()),
+        }
+    }
+}
+
+impl<T> Drop for TaskHandle<T> {
+    fn drop(&mut self) {
+        self.token.cancel();
+    }
+}
+
+impl<T> fmt::Debug for TaskHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("status", &self.status())
+            .field("cancelled", &self.cancelled())
+            .finish()
+    }
+}
+
+fn run_callback(callback: Box<dyn FnOnce() + Send>) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
+        drop(Panic::from_payload(payload));
+    }
+}
+
+/// Completes the handle when the job runs, or with a [`SpawnFailed`] error
+/// when the job is dropped unrun (refused or discarded by an executor).
+struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
+
+impl<T> CompleteOnDrop<T> {
+    fn complete(&mut self, outcome: Result<T, Error>) -> TaskStatus {
+        let completion = self.0.take().expect("a job runs once");
+        finish(&completion, outcome)
+    }
+}
+
+impl<T> Drop for CompleteOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(completion) = self.0.take() {
+            let error = SpawnFailed("the executor dropped the task without running it".into());
+            finish(&completion, Err(error.into()));
+        }
+    }
+}
+
+fn finish<T>(completion: &Completion<T>, outcome: Result<T, Error>) -> TaskStatus {
+    match completion.complete(outcome) {
+        Some((status, callback)) => {
+            if let Some(callback) = callback {
+                run_callback(callback);
+            }
+            status
+        }
+        None => TaskStatus::Taken,
+    }
+}
