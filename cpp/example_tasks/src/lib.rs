@@ -119,7 +119,7 @@ impl Task for CountPrimes {
     fn run(&self, tok: &CancellationToken) -> Result<u64, Error> {
         let mut count = 0u64;
         for n in 2..self.limit {
-            if n % 4096 == 0 {
+            if n.is_multiple_of(4096) {
                 tok.is_done()?;
                 tok.set_progress(n, self.limit);
             }
@@ -136,12 +136,12 @@ fn is_prime(n: u64) -> bool {
     if n < 4 {
         return n >= 2;
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         return false;
     }
     let mut d = 3;
     while d * d <= n {
-        if n % d == 0 {
+        if n.is_multiple_of(d) {
             return false;
         }
         d += 2;
