@@ -10,7 +10,7 @@
 //!   pointers and taken results as errors, not undefined behaviour;
 //! * handles add `wait_timeout`, a status query, completion callbacks and
 //!   progress; tokens add blocking waits and child tokens;
-//! * a [cxx bridge](bridge) lets C++ share tokens, read pool statistics and
+//! * a cxx bridge (`src/bridge.rs`) lets C++ share tokens, read pool statistics and
 //!   run its own jobs on the same pool.
 //!
 //! # Safety
@@ -29,7 +29,7 @@ mod ffi;
 mod loom;
 mod status;
 
-pub mod bridge;
+mod bridge;
 pub mod error;
 pub mod error_handling;
 pub mod executor;
