@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need on a fresh Debian 12 (bookworm) machine
+# (run as root, or with sudo available). Idempotent: skips what is present.
+#   - Debian packages: cmake, ninja, g++, clang, GoogleTest, Google Benchmark, valgrind
+#   - Corrosion 0.5 (CMake files only), taken from the Debian "trixie" suite of the
+#     mirror this machine already uses (read from its apt sources at run time)
+#   - the cxxbridge CLI matching the cxx version pinned in Cargo.lock
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(cmake ninja-build g++ clang libgtest-dev libgmock-dev libbenchmark-dev valgrind pkg-config ca-certificates)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# --- Corrosion ----------------------------------------------------------------
+if ! dpkg-query -W -f='${Status}' corrosion 2>/dev/null | grep -q "install ok installed"; then
+  mirror=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+    mirror=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list)
+  fi
+  [ -n "$mirror" ] || { echo "setup-deps: cannot find the apt mirror in the system's sources" >&2; exit 1; }
+  work=$(mktemp -d)
+  chmod 755 "$work"
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$work/sources.list"
+  opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache")
+  echo "setup-deps: fetching corrosion from the trixie suite of $mirror"
+  apt-get "${opts[@]}" -o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false update -qq
+  (cd "$work" && apt-get "${opts[@]}" download corrosion -qq)
+  $SUDO dpkg -i "$work"/corrosion_*.deb >/dev/null
+fi
+
+# --- cxxbridge CLI (same version as the cxx crate in Cargo.lock) --------------
+root=$(cd "$(dirname "$0")/.." && pwd)
+cxx_version=$(awk '/^name = "cxx"$/ {getline; gsub(/"/, "", $3); print $3; exit}' "$root/Cargo.lock")
+[ -n "$cxx_version" ] || { echo "setup-deps: cxx not found in Cargo.lock" >&2; exit 1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! cxxbridge --version 2>/dev/null | grep -q "$cxx_version"; then
+  echo "setup-deps: installing cxxbridge-cmd $cxx_version"
+  cargo install cxxbridge-cmd --version "=$cxx_version" --locked --quiet
+fi
+echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion), cxxbridge $cxx_version)"
