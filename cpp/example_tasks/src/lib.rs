@@ -227,3 +227,314 @@ export_all!(
     boom_handle_destroy,
     boom_result_destroy
 );
+
+// ===== tasks for the C++ test suite and the demo =====
+
+/// What a [`Probe`] task does once it has started (set its progress to
+/// `3/10` and signalled `example_probe_wait_started`).
+pub mod probe_mode {
+    /// Return `Ok(ProbeOutput)` at once.
+    pub const RETURN: u32 = 0;
+    /// Block until cancelled, then return `Ok(ProbeOutput)` anyway.
+    pub const RETURN_WHEN_CANCELLED: u32 = 1;
+    /// Block until cancelled, then return `Err(Cancelled)`.
+    pub const CANCEL_WHEN_CANCELLED: u32 = 2;
+    /// Block until `example_probe_release(id)` (or cancelled: `Err(Cancelled)`),
+    /// then return `Ok(ProbeOutput)`.
+    pub const RETURN_WHEN_RELEASED: u32 = 3;
+}
+
+/// A task whose whole life is observable per `id`: when it started, whether
+/// it saw its cancellation, and how many of its outputs were dropped. Lets
+/// the C++ tests check "freed exactly once" and "destroying a running handle
+/// cancels it and frees everything" without timing assumptions.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// Key of the counters (pick a fresh one per test).
+    pub id: u64,
+    /// Copied into the output.
+    pub value: u64,
+    /// One of [`probe_mode`].
+    pub mode: u32,
+}
+
+/// The output of [`Probe`]: a `#[repr(C)]` struct whose `Drop` is counted.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ProbeOutput {
+    /// The task's `id`.
+    pub id: u64,
+    /// The task's `value`.
+    pub value: u64,
+}
+
+impl Drop for ProbeOutput {
+    fn drop(&mut self) {
+        probe_counters::update(self.id, |c| c.drops += 1);
+    }
+}
+
+mod probe_counters {
+    use std::{
+        collections::HashMap,
+        sync::{Condvar, Mutex, MutexGuard},
+        time::{Duration, Instant},
+    };
+
+    #[derive(Default, Clone, Copy)]
+    pub(crate) struct Counters {
+        pub(crate) started: u64,
+        pub(crate) saw_cancel: u64,
+        pub(crate) released: u64,
+        pub(crate) drops: u64,
+    }
+
+    static STATE: Mutex<Option<HashMap<u64, Counters>>> = Mutex::new(None);
+    static CHANGED: Condvar = Condvar::new();
+
+    fn lock() -> MutexGuard<'static, Option<HashMap<u64, Counters>>> {
+        STATE.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn get(id: u64) -> Counters {
+        lock()
+            .as_ref()
+            .and_then(|m| m.get(&id).copied())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn update(id: u64, f: impl FnOnce(&mut Counters)) {
+        let mut state = lock();
+        f(state
+            .get_or_insert_with(HashMap::new)
+            .entry(id)
+            .or_default());
+        drop(state);
+        CHANGED.notify_all();
+    }
+
+    /// Waits until `pred(counters of id)` holds or `timeout` passes.
+    pub(crate) fn wait_for(id: u64, timeout: Duration, pred: impl Fn(&Counters) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = lock();
+        loop {
+            let now = state
+                .as_ref()
+                .and_then(|m| m.get(&id).copied())
+                .unwrap_or_default();
+            if pred(&now) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = CHANGED
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+}
+
+impl Task for Probe {
+    type Output = ProbeOutput;
+    fn run(&self, tok: &CancellationToken) -> Result<ProbeOutput, Error> {
+        let output = || ProbeOutput {
+            id: self.id,
+            value: self.value,
+        };
+        tok.set_progress(3, 10);
+        probe_counters::update(self.id, |c| c.started += 1);
+        let wait_cancel = || {
+            while !tok.wait_cancelled(std::time::Duration::from_secs(1)) {}
+            probe_counters::update(self.id, |c| c.saw_cancel += 1);
+        };
+        match self.mode {
+            probe_mode::RETURN => Ok(output()),
+            probe_mode::RETURN_WHEN_CANCELLED => {
+                wait_cancel();
+                Ok(output())
+            }
+            probe_mode::CANCEL_WHEN_CANCELLED => {
+                wait_cancel();
+                Err(Cancelled.into())
+            }
+            probe_mode::RETURN_WHEN_RELEASED => loop {
+                if probe_counters::get(self.id).released > 0 {
+                    break Ok(output());
+                }
+                if tok.cancelled() {
+                    probe_counters::update(self.id, |c| c.saw_cancel += 1);
+                    break Err(Cancelled.into());
+                }
+                probe_counters::wait_for(self.id, std::time::Duration::from_millis(20), |c| {
+                    c.released > 0
+                });
+            },
+            other => Err(anyhow!("unknown probe mode {other}")),
+        }
+    }
+}
+
+export_all!(
+    Probe,
+    probe_spawn,
+    probe_spawn_with_token,
+    probe_poll,
+    probe_wait,
+    probe_wait_timeout,
+    probe_cancel,
+    probe_cancelled,
+    probe_status,
+    probe_progress,
+    probe_on_complete,
+    probe_handle_destroy,
+    probe_result_destroy
+);
+
+/// How many [`ProbeOutput`]s with this `id` were dropped.
+#[unsafe(no_mangle)]
+pub extern "C" fn example_probe_drops(id: u64) -> u64 {
+    probe_counters::get(id).drops
+}
+
+/// How many [`Probe`] runs with this `id` saw their cancellation.
+#[unsafe(no_mangle)]
+pub extern "C" fn example_probe_saw_cancel(id: u64) -> u64 {
+    probe_counters::get(id).saw_cancel
+}
+
+/// Lets [`Probe`] tasks with this `id` in mode `RETURN_WHEN_RELEASED` finish.
+#[unsafe(no_mangle)]
+pub extern "C" fn example_probe_release(id: u64) {
+    probe_counters::update(id, |c| c.released += 1);
+}
+
+/// Blocks until `count` [`Probe`] runs with this `id` have started (their
+/// progress is set): `1`, or `0` after `timeout_ms`.
+#[unsafe(no_mangle)]
+pub extern "C" fn example_probe_wait_started(id: u64, count: u64, timeout_ms: u64) -> c_int {
+    let timeout = std::time::Duration::from_millis(timeout_ms);
+    c_int::from(probe_counters::wait_for(id, timeout, |c| {
+        c.started >= count
+    }))
+}
+
+/// Blocks until `count` [`ProbeOutput`]s with this `id` have been dropped:
+/// `1`, or `0` after `timeout_ms`.
+#[unsafe(no_mangle)]
+pub extern "C" fn example_probe_wait_drops(id: u64, count: u64, timeout_ms: u64) -> c_int {
+    let timeout = std::time::Duration::from_millis(timeout_ms);
+    c_int::from(probe_counters::wait_for(id, timeout, |c| c.drops >= count))
+}
+
+/// The same Rust task exported a second time, so that C++ can bind it with
+/// an output type whose move constructor throws (tests that the result is
+/// still freed).
+mod probe_again {
+    use super::Probe;
+
+    export_all!(
+        Probe,
+        probe2_spawn,
+        probe2_spawn_with_token,
+        probe2_poll,
+        probe2_wait,
+        probe2_wait_timeout,
+        probe2_cancel,
+        probe2_cancelled,
+        probe2_status,
+        probe2_progress,
+        probe2_on_complete,
+        probe2_handle_destroy,
+        probe2_result_destroy
+    );
+}
+
+/// A task with a zero-sized output (`()`): fails with `"unit task failed"`
+/// when `fail != 0`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct UnitTask {
+    pub fail: c_int,
+}
+
+impl Task for UnitTask {
+    type Output = ();
+    fn run(&self, _: &CancellationToken) -> Result<(), Error> {
+        if self.fail != 0 {
+            Err(anyhow!("unit task failed"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+export_all!(
+    UnitTask,
+    unit_spawn,
+    unit_spawn_with_token,
+    unit_poll,
+    unit_wait,
+    unit_wait_timeout,
+    unit_cancel,
+    unit_cancelled,
+    unit_status,
+    unit_progress,
+    unit_on_complete,
+    unit_handle_destroy,
+    unit_result_destroy
+);
+
+/// Hashes `megabytes` MiB of data generated from `seed` (an xorshift stream,
+/// made one MiB at a time), with FNV-1a over 64-bit words; reports progress
+/// in MiB and honours cancellation between chunks.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HashBuffer {
+    pub megabytes: u64,
+    pub seed: u64,
+}
+
+impl Task for HashBuffer {
+    type Output = u64;
+    fn run(&self, tok: &CancellationToken) -> Result<u64, Error> {
+        const WORDS: usize = (1 << 20) / 8;
+        let mut chunk = vec![0u64; WORDS];
+        let mut state = self.seed | 1;
+        let mut hash = 0xcbf2_9ce4_8422_2325u64;
+        tok.set_progress(0, self.megabytes);
+        for done in 0..self.megabytes {
+            tok.is_done()?;
+            for word in chunk.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *word = state;
+            }
+            for word in &chunk {
+                hash = (hash ^ word).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            tok.set_progress(done + 1, self.megabytes);
+        }
+        Ok(hash)
+    }
+}
+
+export_all!(
+    HashBuffer,
+    hash_spawn,
+    hash_spawn_with_token,
+    hash_poll,
+    hash_wait,
+    hash_wait_timeout,
+    hash_cancel,
+    hash_cancelled,
+    hash_status,
+    hash_progress,
+    hash_on_complete,
+    hash_handle_destroy,
+    hash_result_destroy
+);
