@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::{
     error::{AlreadyTaken, ErrorKind},
-    loom::{lock, AtomicU8, Condvar, Mutex, Ordering},
+    loom::{lock, AtomicBool, AtomicU8, Condvar, Mutex, Ordering},
     status::TaskStatus,
 };
 
@@ -40,6 +40,9 @@ pub(crate) struct Completion<T> {
     status: AtomicU8,
     state: Mutex<State<T>>,
     ready: Condvar,
+    /// Whether a callback was ever registered (the state forgets it once the
+    /// task completes). Only read and written with `state` locked.
+    callback_registered: AtomicBool,
 }
 
 enum State<T> {
@@ -58,6 +61,7 @@ impl<T> Completion<T> {
             status: AtomicU8::new(TaskStatus::Running as u8),
             state: Mutex::new(State::Pending { callback: None }),
             ready: Condvar::new(),
+            callback_registered: AtomicBool::new(false),
         }
     }
 
@@ -146,20 +150,23 @@ impl<T> Completion<T> {
 
     /// Registers `callback` to run once on completion. When the task is
     /// already done it is handed back (`Ok(Some(cb))`) for the caller to run
-    /// now, outside the lock. A second registration is refused.
+    /// now, outside the lock. A second registration is refused, before or
+    /// after completion.
     pub(crate) fn set_callback(
         &self,
         callback: Callback,
     ) -> Result<Option<Callback>, CallbackAlreadySet> {
         let mut state = lock(&self.state);
+        // One callback per handle, whether it was registered before or after
+        // completion: the flag outlives the `Pending` state.
+        if self.callback_registered.swap(true, Ordering::Relaxed) {
+            return Err(CallbackAlreadySet);
+        }
         match &mut *state {
-            State::Pending {
-                callback: slot @ None,
-            } => {
+            State::Pending { callback: slot } => {
                 *slot = Some(callback);
                 Ok(None)
             }
-            State::Pending { callback: Some(_) } => Err(CallbackAlreadySet),
             State::Ready(_) | State::Taken => Ok(Some(callback)),
         }
     }
