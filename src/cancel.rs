@@ -48,6 +48,10 @@ struct Inner {
     wake: Condvar,
     /// Children to cancel with this token; dead ones are pruned as it grows.
     children: Mutex<Vec<Weak<Inner>>>,
+    /// Keeps the parent alive as long as this token is: a parent only holds
+    /// weak links to its children, so without this a dropped middle token
+    /// would cut its descendants off from the root's `cancel`.
+    _parent: Option<Arc<Inner>>,
     /// Progress reported by the task holding this token.
     done: AtomicU64,
     total: AtomicU64,
@@ -78,6 +82,10 @@ impl Progress {
 impl CancellationToken {
     /// Create a new `CancellationToken`.
     pub fn new() -> CancellationToken {
+        CancellationToken::with_parent(None)
+    }
+
+    fn with_parent(parent: Option<Arc<Inner>>) -> CancellationToken {
         CancellationToken {
             inner: Arc::new(Inner {
                 cancelled: AtomicBool::new(false),
@@ -86,6 +94,7 @@ impl CancellationToken {
                 children: Mutex::new(Vec::new()),
                 done: AtomicU64::new(0),
                 total: AtomicU64::new(0),
+                _parent: parent,
             }),
         }
     }
@@ -154,7 +163,7 @@ impl CancellationToken {
     /// A new token that is cancelled when this one is (immediately, if this
     /// one already is). Cancelling the child does not cancel the parent.
     pub fn child_token(&self) -> CancellationToken {
-        let child = CancellationToken::new();
+        let child = CancellationToken::with_parent(Some(self.inner.clone()));
         {
             let mut children = lock(&self.inner.children);
             if !self.cancelled() {
