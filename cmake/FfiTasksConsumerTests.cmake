@@ -1,0 +1,1 @@
+# Consumer project tests: filled in below (see tests/consumer).

@@ -1,0 +1,132 @@
+# FfiTasksHelpers.cmake — CMake functions of ffi_tasks.
+#
+# Included by the top-level CMakeLists.txt (add_subdirectory use) and by the
+# installed ffi_tasksConfig.cmake (find_package use), so everything here must
+# work in both: it only refers to the ffi_tasks::headers and ffi_tasks::bridge
+# targets, which exist in both cases.
+#
+#   ffi_tasks_add_crate(<target> CRATE <crate> [MANIFEST_PATH <Cargo.toml>]
+#                       [FEATURES <feature>...] [PROFILE <cargo profile>]
+#                       [CORROSION_ARGS <arg>...])
+#       Links a Rust crate of yours that exports tasks with `export_task!`
+#       (a `staticlib` that depends on the `ffi_tasks` crate) to C and C++.
+#       With MANIFEST_PATH the crate is imported with Corrosion first
+#       (find_package(Corrosion) must have run, or Corrosion must be fetched);
+#       without it, <crate> must already be an imported Corrosion target.
+#       Creates the INTERFACE target <target> that links, in this order: ffi_tasks::headers, ffi_tasks::bridge and the
+#       crate's staticlib. Link exactly one such target (one Rust staticlib)
+#       into a final binary.
+#
+#   ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate target>)
+#       The linking step of ffi_tasks_add_crate, for a crate you imported
+#       yourself: headers + bridge + staticlib, bridge and staticlib in one
+#       link group.
+#
+#   ffi_tasks_target_warnings(<target>)
+#       -Wall -Wextra -Wpedantic (and -Werror when FFI_TASKS_WERROR is on,
+#       the default for the top-level project) for C and C++ sources.
+
+include_guard(GLOBAL)
+
+function(ffi_tasks_target_warnings target)
+  if(NOT TARGET "${target}")
+    message(FATAL_ERROR "ffi_tasks_target_warnings: `${target}` is not a target")
+  endif()
+  if(MSVC)
+    set(flags /W4)
+    if(FFI_TASKS_WERROR)
+      list(APPEND flags /WX)
+    endif()
+  else()
+    set(flags -Wall -Wextra -Wpedantic)
+    if(FFI_TASKS_WERROR)
+      list(APPEND flags -Werror)
+    endif()
+  endif()
+  target_compile_options("${target}" PRIVATE "$<$<COMPILE_LANGUAGE:C,CXX>:${flags}>")
+endfunction()
+
+# Marks the imported staticlib of a Corrosion crate target as needing the C++
+# runtime: the staticlib contains cxx's C++ code, so a program linked by the C
+# linker (a pure C program) would otherwise miss __cxa_* and libstdc++ symbols.
+function(_ffi_tasks_mark_cxx_runtime crate)
+  if(TARGET "${crate}-static")
+    set_property(TARGET "${crate}-static" PROPERTY IMPORTED_LINK_INTERFACE_LANGUAGES CXX)
+  endif()
+  if(TARGET "${crate}-shared")
+    set_property(TARGET "${crate}-shared" PROPERTY IMPORTED_LINK_INTERFACE_LANGUAGES CXX)
+  endif()
+endfunction()
+
+function(ffi_tasks_add_crate target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "CRATE;MANIFEST_PATH;PROFILE" "FEATURES;CORROSION_ARGS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "ffi_tasks_add_crate: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_CRATE)
+    message(FATAL_ERROR "ffi_tasks_add_crate(${target}): CRATE <crate name> is required")
+  endif()
+  if(target STREQUAL arg_CRATE)
+    message(FATAL_ERROR "ffi_tasks_add_crate(${target}): the target name must differ from the "
+                        "crate name (Corrosion already names a target `${arg_CRATE}`)")
+  endif()
+  if(NOT TARGET ffi_tasks::bridge OR NOT TARGET ffi_tasks::headers)
+    message(FATAL_ERROR "ffi_tasks_add_crate(${target}): ffi_tasks::bridge and ffi_tasks::headers "
+                        "are missing: call find_package(ffi_tasks) or add_subdirectory(ffi_tasks) first")
+  endif()
+
+  if(arg_MANIFEST_PATH)
+    if(NOT COMMAND corrosion_import_crate)
+      message(FATAL_ERROR "ffi_tasks_add_crate(${target}): Corrosion is not loaded; "
+                          "call find_package(Corrosion 0.5 REQUIRED) (or FetchContent it) first")
+    endif()
+    set(import_args MANIFEST_PATH "${arg_MANIFEST_PATH}" CRATES "${arg_CRATE}")
+    if(arg_FEATURES)
+      list(APPEND import_args FEATURES ${arg_FEATURES})
+    endif()
+    if(arg_PROFILE)
+      list(APPEND import_args PROFILE "${arg_PROFILE}")
+    endif()
+    corrosion_import_crate(${import_args} ${arg_CORROSION_ARGS})
+  elseif(arg_FEATURES OR arg_PROFILE OR arg_CORROSION_ARGS)
+    message(FATAL_ERROR "ffi_tasks_add_crate(${target}): FEATURES, PROFILE and CORROSION_ARGS "
+                        "need MANIFEST_PATH (the crate is imported here)")
+  endif()
+  if(NOT TARGET "${arg_CRATE}")
+    message(FATAL_ERROR "ffi_tasks_add_crate(${target}): no target `${arg_CRATE}`: is it the "
+                        "crate's name, and does the crate have crate-type = [\"staticlib\"]?")
+  endif()
+  _ffi_tasks_mark_cxx_runtime("${arg_CRATE}")
+
+  add_library("${target}" INTERFACE)
+  ffi_tasks_link_bridge("${target}" INTERFACE "${arg_CRATE}")
+endfunction()
+
+# ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate>)
+#   Links ffi_tasks::headers, ffi_tasks::bridge and the staticlib of the
+#   Corrosion crate target <crate> (or of an imported STATIC library target)
+#   to <target>. The bridge and the staticlib call each other (C++ -> Rust for
+#   extern "Rust" items, Rust -> C++ for extern "C++" items), so with CMake
+#   >= 3.24 they are linked as one group the linker rescans
+#   (--start-group/--end-group). Do not link ffi_tasks::bridge to the same
+#   binary outside that group: CMake rejects a library that is both in and
+#   out of a group.
+function(ffi_tasks_link_bridge target scope crate)
+  if(TARGET "${crate}-static")
+    set(archive "${crate}-static")
+  else()
+    set(archive "${crate}")
+  endif()
+  get_target_property(bridge ffi_tasks::bridge ALIASED_TARGET)
+  if(NOT bridge)
+    set(bridge ffi_tasks::bridge)
+  endif()
+  target_link_libraries("${target}" ${scope} ffi_tasks::headers)
+  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.24)
+    target_link_libraries("${target}" ${scope} "$<LINK_GROUP:RESCAN,${bridge},${archive}>")
+  else()
+    # Without link groups: bridge first (C++ -> Rust). Rust -> C++ calls then
+    # resolve only if the program itself uses the bridge.
+    target_link_libraries("${target}" ${scope} "${bridge}" "${archive}")
+  endif()
+endfunction()

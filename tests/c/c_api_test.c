@@ -1,0 +1,578 @@
+/*
+ * c_api_test.c — drives every function of ffi_tasks.h from C11, error paths
+ * included, against the example tasks of cpp/example_tasks (add, spin,
+ * primes, fail, boom). Exits non-zero on the first failed check of a test
+ * and reports every failed test.
+ *
+ * No sleeps are used for synchronisation: tasks that must still be running
+ * are `spin` tasks, which run until cancelled; completion is observed with
+ * wait / wait_timeout, or with an on_complete callback that cancels a token
+ * the test waits on.
+ */
+#include <ffi_tasks/ffi_tasks.h>
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The C layouts of the example tasks (#[repr(C)] in cpp/example_tasks). */
+typedef struct add_task {
+  uint64_t a;
+  uint64_t b;
+} add_task;
+typedef struct spin_task {
+  int return_count;
+} spin_task;
+typedef struct primes_task {
+  uint64_t limit;
+} primes_task;
+typedef struct fail_task {
+  int code;
+} fail_task;
+typedef struct boom_task {
+  int unused;
+} boom_task;
+
+FFI_TASKS_DECLARE_TASK(add, add_task, uint64_t);
+FFI_TASKS_DECLARE_TASK(spin, spin_task, uint64_t);
+FFI_TASKS_DECLARE_TASK(primes, primes_task, uint64_t);
+FFI_TASKS_DECLARE_TASK(fail, fail_task, uint64_t);
+FFI_TASKS_DECLARE_TASK(boom, boom_task, uint64_t);
+
+/* Generous bound for waits on tasks that are known to finish. */
+#define LONG_WAIT_MS 60000u
+#define MAX_THREADS 8u
+
+/* ---- checking helpers ----------------------------------------------------- */
+
+/* Fails the current test (returns 1) when `cond` is false. */
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      report_last_error();                                                     \
+      return 1;                                                                \
+    }                                                                          \
+  } while (0)
+
+/* Fails the current test unless the last error is `kind` with a message
+ * equal to `message` (or containing it, when `exact` is 0). */
+#define CHECK_ERROR(kind, exact, message)                                      \
+  do {                                                                         \
+    if (!error_is((kind), (exact), (message))) {                               \
+      fprintf(stderr, "%s:%d: expected error %s \"%s\"\n", __FILE__, __LINE__, \
+              ffi_tasks_error_kind_name(kind), (message));                     \
+      report_last_error();                                                     \
+      return 1;                                                                \
+    }                                                                          \
+  } while (0)
+
+/* Fails the current test unless there is no last error. */
+#define CHECK_NO_ERROR() CHECK_ERROR(FFI_TASKS_ERROR_NONE, 1, "")
+
+static const char *last_message(void) {
+  static char buf[1024];
+  if (ffi_tasks_last_error_message(buf, (int)sizeof buf) <= 0) {
+    buf[0] = '\0';
+  }
+  return buf;
+}
+
+static void report_last_error(void) {
+  int kind = ffi_tasks_last_error_kind();
+  fprintf(stderr, "  last error: %s (%d) \"%s\"\n", ffi_tasks_error_kind_name(kind), kind,
+          last_message());
+}
+
+static int error_is(int kind, int exact, const char *message) {
+  const char *got = last_message();
+  if (ffi_tasks_last_error_kind() != kind) {
+    return 0;
+  }
+  return exact ? strcmp(got, message) == 0 : strstr(got, message) != NULL;
+}
+
+/* Signals the token passed as user data: used to wait for a callback. */
+static void signal_token(void *user_data) {
+  ffi_tasks_token_cancel((const ffi_tasks_token *)user_data);
+}
+
+/* Counts its calls in the atomic_int passed as user data. */
+static void count_call(void *user_data) {
+  atomic_fetch_add((atomic_int *)user_data, 1);
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+/* Must run first: the pool can only be configured before the first spawn. */
+static int test_pool_configure(void) {
+  CHECK(ffi_tasks_pool_configure(0, 100) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_INVALID_ARGUMENT, 0, "invalid argument");
+  CHECK(ffi_tasks_pool_configure(MAX_THREADS, 1000) == 0);
+  CHECK_NO_ERROR();
+  CHECK(ffi_tasks_pool_configure(MAX_THREADS, 1000) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_INVALID_ARGUMENT, 0, "invalid argument");
+  return 0;
+}
+
+static int test_names_and_version(void) {
+  static const char *const kinds[] = {"none",          "failed",         "cancelled",
+                                      "panicked",      "null_pointer",   "already_taken",
+                                      "invalid_argument", "timed_out",   "spawn_failed",
+                                      "invalid_handle"};
+  static const char *const statuses[] = {"running",   "completed", "failed",
+                                         "cancelled", "panicked",  "taken"};
+  for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); ++i) {
+    CHECK(strcmp(ffi_tasks_error_kind_name(i), kinds[i]) == 0);
+  }
+  CHECK(strcmp(ffi_tasks_error_kind_name(10), "unknown") == 0);
+  CHECK(strcmp(ffi_tasks_error_kind_name(-1), "unknown") == 0);
+  for (int i = 0; i < (int)(sizeof statuses / sizeof statuses[0]); ++i) {
+    CHECK(strcmp(ffi_tasks_status_name(i), statuses[i]) == 0);
+  }
+  CHECK(strcmp(ffi_tasks_status_name(6), "unknown") == 0);
+  CHECK(strcmp(ffi_tasks_status_name(-1), "unknown") == 0);
+  CHECK(strcmp(ffi_tasks_version(), FFI_TASKS_EXPECTED_VERSION) == 0);
+  CHECK(ffi_tasks_handle_registry_enabled() == FFI_TASKS_EXPECTED_REGISTRY);
+  return 0;
+}
+
+static int test_last_error_buffer(void) {
+  static const char expected[] = "null pointer passed as `handle`";
+  char buf[64];
+  int length;
+
+  ffi_tasks_clear_last_error();
+  CHECK(ffi_tasks_last_error_length() == 0);
+  CHECK(ffi_tasks_last_error_kind() == FFI_TASKS_ERROR_NONE);
+  CHECK(ffi_tasks_last_error_message(buf, (int)sizeof buf) == 0);
+
+  CHECK(add_poll(NULL) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  length = ffi_tasks_last_error_length();
+  CHECK(length == (int)sizeof expected);
+  memset(buf, 'x', sizeof buf);
+  CHECK(ffi_tasks_last_error_message(buf, length) == length);
+  CHECK(strcmp(buf, expected) == 0);
+  CHECK(ffi_tasks_last_error_message(buf, length - 1) == FFI_TASKS_BUFFER_TOO_SMALL);
+  CHECK(ffi_tasks_last_error_message(buf, 0) == FFI_TASKS_BUFFER_TOO_SMALL);
+  CHECK(ffi_tasks_last_error_message(NULL, length) == FFI_TASKS_INVALID_BUFFER);
+  CHECK(ffi_tasks_last_error_message(buf, -1) == FFI_TASKS_INVALID_BUFFER);
+  /* Reading the message never changes the last error. */
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+
+  ffi_tasks_clear_last_error();
+  CHECK(ffi_tasks_last_error_length() == 0);
+  CHECK(ffi_tasks_last_error_kind() == FFI_TASKS_ERROR_NONE);
+  return 0;
+}
+
+static int test_add(void) {
+  add_task task = {2, 3};
+  add_task overflow = {UINT64_MAX, 1};
+  add_handle *h;
+  uint64_t *result;
+
+  CHECK(add_spawn(NULL) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `task`");
+
+  /* A successful call clears the previous error. */
+  h = add_spawn(&task);
+  CHECK(h != NULL);
+  CHECK_NO_ERROR();
+  result = add_wait(h); /* consumes h */
+  CHECK(result != NULL);
+  CHECK_NO_ERROR();
+  CHECK(*result == 5);
+  add_result_destroy(result);
+  CHECK_NO_ERROR();
+
+  h = add_spawn(&overflow);
+  CHECK(h != NULL);
+  CHECK(add_wait(h) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_FAILED, 1, "overflow adding 18446744073709551615 and 1");
+  return 0;
+}
+
+static int test_result_taken_once(void) {
+  add_task task = {40, 2};
+  add_handle *h = add_spawn(&task);
+  uint64_t *result;
+
+  CHECK(h != NULL);
+  result = add_wait_timeout(h, LONG_WAIT_MS);
+  CHECK(result != NULL);
+  CHECK(*result == 42);
+  add_result_destroy(result);
+  CHECK(add_status(h) == FFI_TASKS_STATUS_TAKEN);
+  CHECK(add_cancelled(h) == 0);
+
+  CHECK(add_poll(h) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_ALREADY_TAKEN, 0, "already taken");
+  CHECK(add_wait_timeout(h, 0) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_ALREADY_TAKEN, 0, "already taken");
+  CHECK(add_wait(h) == NULL); /* consumes h even though it fails */
+  CHECK_ERROR(FFI_TASKS_ERROR_ALREADY_TAKEN, 0, "already taken");
+  return 0;
+}
+
+static int test_running_task(void) {
+  spin_task task = {0};
+  spin_handle *h = spin_spawn(&task);
+  ffi_tasks_token *done = ffi_tasks_token_new();
+  ffi_tasks_progress progress = {99, 99};
+
+  CHECK(h != NULL && done != NULL);
+  /* spin runs until cancelled: every query below sees it running. */
+  CHECK(spin_poll(h) == NULL);
+  CHECK_NO_ERROR();
+  CHECK(spin_status(h) == FFI_TASKS_STATUS_RUNNING);
+  CHECK(spin_cancelled(h) == 0);
+  CHECK(spin_progress(h, &progress) == 0);
+  CHECK(progress.total == 0); /* spin reports an unknown total */
+  CHECK(spin_wait_timeout(h, 20) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_TIMED_OUT, 1, "timed out: the task is still running");
+  CHECK(spin_on_complete(h, signal_token, done) == 0);
+
+  spin_cancel(h);
+  CHECK_NO_ERROR();
+  spin_cancel(h); /* idempotent */
+  CHECK_NO_ERROR();
+  CHECK(spin_cancelled(h) == 1);
+  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  /* Finished, outcome not taken yet. */
+  CHECK(spin_status(h) == FFI_TASKS_STATUS_CANCELLED);
+  CHECK(spin_wait_timeout(h, 0) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_CANCELLED, 0, "cancelled");
+  /* An error outcome is taken like a value. */
+  CHECK(spin_status(h) == FFI_TASKS_STATUS_TAKEN);
+  CHECK(spin_poll(h) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_ALREADY_TAKEN, 0, "already taken");
+  spin_handle_destroy(h);
+  CHECK_NO_ERROR();
+  ffi_tasks_token_destroy(done);
+  return 0;
+}
+
+static int test_cancelled_task_returning_a_value(void) {
+  spin_task task = {1};
+  spin_handle *h = spin_spawn(&task);
+  uint64_t *result;
+
+  CHECK(h != NULL);
+  spin_cancel(h);
+  result = spin_wait_timeout(h, LONG_WAIT_MS);
+  CHECK(result != NULL); /* the task chose to return Ok after cancellation */
+  CHECK(spin_status(h) == FFI_TASKS_STATUS_TAKEN);
+  CHECK(spin_cancelled(h) == 1);
+  spin_result_destroy(result);
+  spin_handle_destroy(h);
+  CHECK_NO_ERROR();
+  return 0;
+}
+
+static int test_handle_destroy_cancels(void) {
+  spin_task task = {0};
+  ffi_tasks_token *done = ffi_tasks_token_new();
+  spin_handle *h = spin_spawn(&task);
+
+  CHECK(done != NULL && h != NULL);
+  CHECK(spin_on_complete(h, signal_token, done) == 0);
+  /* Destroying a running task's handle cancels it; the callback still runs. */
+  spin_handle_destroy(h);
+  CHECK_NO_ERROR();
+  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  ffi_tasks_token_destroy(done);
+  return 0;
+}
+
+static int test_fail_message(void) {
+  static const char expected[] = "task failed with code 7: while reading input: root cause";
+  fail_task task = {7};
+  fail_handle *h = fail_spawn(&task);
+  ffi_tasks_token *done = ffi_tasks_token_new();
+
+  CHECK(h != NULL && done != NULL);
+  CHECK(fail_on_complete(h, signal_token, done) == 0);
+  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(fail_status(h) == FFI_TASKS_STATUS_FAILED);
+  CHECK(fail_cancelled(h) == 0);
+  CHECK(fail_wait(h) == NULL); /* consumes h */
+  CHECK_ERROR(FFI_TASKS_ERROR_FAILED, 1, expected);
+  CHECK(ffi_tasks_last_error_length() == (int)sizeof expected);
+  ffi_tasks_token_destroy(done);
+  return 0;
+}
+
+static int test_boom_panics(void) {
+  boom_task task = {0};
+  boom_handle *h = boom_spawn(&task);
+  ffi_tasks_token *done = ffi_tasks_token_new();
+
+  CHECK(h != NULL && done != NULL);
+  CHECK(boom_on_complete(h, signal_token, done) == 0);
+  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(boom_status(h) == FFI_TASKS_STATUS_PANICKED);
+  CHECK(boom_wait_timeout(h, LONG_WAIT_MS) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_PANICKED, 1, "panicked: boom");
+  CHECK(boom_status(h) == FFI_TASKS_STATUS_TAKEN);
+  boom_handle_destroy(h);
+  CHECK_NO_ERROR();
+  ffi_tasks_token_destroy(done);
+  return 0;
+}
+
+static int test_progress(void) {
+  primes_task task = {200000};
+  primes_handle *h = primes_spawn(&task);
+  ffi_tasks_progress progress = {0, 0};
+  uint64_t *result;
+
+  CHECK(h != NULL);
+  CHECK(primes_progress(h, &progress) == 0);
+  CHECK(progress.total == 0 || progress.total == task.limit);
+  CHECK(progress.done <= task.limit);
+  result = primes_wait_timeout(h, LONG_WAIT_MS);
+  CHECK(result != NULL);
+  CHECK(*result == 17984); /* primes below 200000 */
+  primes_result_destroy(result);
+  CHECK(primes_progress(h, &progress) == 0);
+  CHECK(progress.done == task.limit);
+  CHECK(progress.total == task.limit);
+
+  CHECK(primes_progress(h, NULL) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `out`");
+  primes_handle_destroy(h);
+  CHECK_NO_ERROR();
+  return 0;
+}
+
+static int test_tokens(void) {
+  ffi_tasks_token *parent = ffi_tasks_token_new();
+  ffi_tasks_token *child;
+
+  CHECK(parent != NULL);
+  child = ffi_tasks_token_child(parent);
+  CHECK(child != NULL);
+  CHECK(ffi_tasks_token_cancelled(parent) == 0);
+  CHECK(ffi_tasks_token_wait_cancelled(child, 1) == 0);
+  /* Cancelling a child leaves its parent alone. */
+  ffi_tasks_token_cancel(child);
+  CHECK_NO_ERROR();
+  CHECK(ffi_tasks_token_cancelled(child) == 1);
+  CHECK(ffi_tasks_token_cancelled(parent) == 0);
+  ffi_tasks_token_destroy(child);
+  CHECK_NO_ERROR();
+  /* Cancelling a parent cancels its children, including later ones. */
+  child = ffi_tasks_token_child(parent);
+  ffi_tasks_token_cancel(parent);
+  CHECK(ffi_tasks_token_cancelled(child) == 1);
+  CHECK(ffi_tasks_token_wait_cancelled(child, LONG_WAIT_MS) == 1);
+  ffi_tasks_token_destroy(child);
+  child = ffi_tasks_token_child(parent);
+  CHECK(ffi_tasks_token_cancelled(child) == 1);
+  ffi_tasks_token_destroy(child);
+  ffi_tasks_token_destroy(parent);
+  CHECK_NO_ERROR();
+
+  CHECK(ffi_tasks_token_child(NULL) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `token`");
+  ffi_tasks_token_cancel(NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `token`");
+  CHECK(ffi_tasks_token_cancelled(NULL) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `token`");
+  CHECK(ffi_tasks_token_wait_cancelled(NULL, 0) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `token`");
+  ffi_tasks_token_destroy(NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `token`");
+  return 0;
+}
+
+static int test_group_cancel(void) {
+  enum { N = 3 };
+  spin_task task = {0};
+  ffi_tasks_token *group = ffi_tasks_token_new();
+  spin_handle *handles[N];
+  spin_handle *other;
+
+  CHECK(group != NULL);
+  for (int i = 0; i < N; ++i) {
+    handles[i] = spin_spawn_with_token(&task, group);
+    CHECK(handles[i] != NULL);
+  }
+  /* Cancelling one task does not cancel the group (it runs under a child). */
+  other = spin_spawn_with_token(&task, group);
+  CHECK(other != NULL);
+  spin_cancel(other);
+  CHECK(spin_wait(other) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_CANCELLED, 0, "cancelled");
+  CHECK(ffi_tasks_token_cancelled(group) == 0);
+  for (int i = 0; i < N; ++i) {
+    CHECK(spin_status(handles[i]) == FFI_TASKS_STATUS_RUNNING);
+  }
+
+  ffi_tasks_token_cancel(group);
+  for (int i = 0; i < N; ++i) {
+    CHECK(spin_wait(handles[i]) == NULL);
+    CHECK_ERROR(FFI_TASKS_ERROR_CANCELLED, 0, "cancelled");
+  }
+  /* A task spawned under a cancelled token starts cancelled. */
+  other = spin_spawn_with_token(&task, group);
+  CHECK(other != NULL);
+  CHECK(spin_wait(other) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_CANCELLED, 0, "cancelled");
+
+  CHECK(spin_spawn_with_token(NULL, group) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `task`");
+  CHECK(spin_spawn_with_token(&task, NULL) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `token`");
+  ffi_tasks_token_destroy(group);
+  return 0;
+}
+
+static int test_on_complete(void) {
+  spin_task spin = {0};
+  add_task add = {1, 1};
+  ffi_tasks_token *done = ffi_tasks_token_new();
+  spin_handle *h = spin_spawn(&spin);
+  add_handle *finished = add_spawn(&add);
+  atomic_int calls = 0;
+  uint64_t *result;
+
+  CHECK(done != NULL && h != NULL && finished != NULL);
+  CHECK(spin_on_complete(h, signal_token, done) == 0);
+  CHECK_NO_ERROR();
+  CHECK(ffi_tasks_token_cancelled(done) == 0); /* spin is still running */
+  CHECK(spin_on_complete(h, signal_token, done) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_INVALID_ARGUMENT, 0, "invalid argument");
+  CHECK(spin_on_complete(h, NULL, NULL) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `callback`");
+  spin_cancel(h);
+  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(spin_status(h) == FFI_TASKS_STATUS_CANCELLED);
+  spin_handle_destroy(h);
+  ffi_tasks_token_destroy(done);
+
+  /* On a finished task the callback runs before on_complete returns. */
+  result = add_wait_timeout(finished, LONG_WAIT_MS);
+  CHECK(result != NULL && *result == 2);
+  add_result_destroy(result);
+  CHECK(add_on_complete(finished, count_call, &calls) == 0);
+  CHECK(atomic_load(&calls) == 1);
+  add_handle_destroy(finished);
+  CHECK(atomic_load(&calls) == 1);
+  return 0;
+}
+
+static int test_null_handles(void) {
+  static const char expected[] = "null pointer passed as `handle`";
+  ffi_tasks_progress progress;
+  atomic_int calls = 0;
+
+  CHECK(add_poll(NULL) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(add_wait(NULL) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(add_wait_timeout(NULL, 0) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  add_cancel(NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(add_cancelled(NULL) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(add_status(NULL) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(add_progress(NULL, &progress) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(add_on_complete(NULL, count_call, &calls) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  CHECK(atomic_load(&calls) == 0);
+  add_handle_destroy(NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, expected);
+  add_result_destroy(NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `result`");
+  return 0;
+}
+
+/* Only meaningful in builds with the handle-registry feature; without it,
+ * using a dead handle is undefined behaviour and is not attempted. */
+static int test_dead_handles(void) {
+  add_task task = {1, 2};
+  add_handle *h;
+
+  if (!ffi_tasks_handle_registry_enabled()) {
+    return 0;
+  }
+  h = add_spawn(&task);
+  CHECK(h != NULL);
+  add_handle_destroy(h);
+  CHECK_NO_ERROR();
+  CHECK(add_status(h) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_INVALID_HANDLE, 0, "invalid handle");
+  add_handle_destroy(h);
+  CHECK_ERROR(FFI_TASKS_ERROR_INVALID_HANDLE, 0, "invalid handle");
+  CHECK(add_wait(h) == NULL);
+  CHECK_ERROR(FFI_TASKS_ERROR_INVALID_HANDLE, 0, "invalid handle");
+  return 0;
+}
+
+static int test_pool_stats(void) {
+  ffi_tasks_stats stats;
+  ffi_tasks_token *never = ffi_tasks_token_new();
+  int i;
+
+  CHECK(never != NULL);
+  CHECK(ffi_tasks_pool_stats(NULL) == -1);
+  CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `out`");
+  /* The pool counts a job after the job has published its result, so the
+   * counters may trail the waits above: poll them, for at most ~60 s. */
+  for (i = 0; i < 6000; ++i) {
+    CHECK(ffi_tasks_pool_stats(&stats) == 0);
+    CHECK_NO_ERROR();
+    if (stats.completed >= 1 && stats.failed >= 2 && stats.cancelled >= 1) {
+      break;
+    }
+    CHECK(ffi_tasks_token_wait_cancelled(never, 10) == 0);
+  }
+  CHECK(i < 6000);
+  CHECK(stats.peak_threads >= 1 && stats.peak_threads <= MAX_THREADS);
+  CHECK(stats.threads <= MAX_THREADS);
+  CHECK(stats.idle <= stats.threads);
+  ffi_tasks_token_destroy(never);
+  return 0;
+}
+
+typedef int (*test_fn)(void);
+
+int main(void) {
+  static const struct {
+    const char *name;
+    test_fn run;
+  } tests[] = {
+      {"pool_configure", test_pool_configure},
+      {"names_and_version", test_names_and_version},
+      {"last_error_buffer", test_last_error_buffer},
+      {"add", test_add},
+      {"result_taken_once", test_result_taken_once},
+      {"running_task", test_running_task},
+      {"cancelled_task_returning_a_value", test_cancelled_task_returning_a_value},
+      {"handle_destroy_cancels", test_handle_destroy_cancels},
+      {"fail_message", test_fail_message},
+      {"boom_panics", test_boom_panics},
+      {"progress", test_progress},
+      {"tokens", test_tokens},
+      {"group_cancel", test_group_cancel},
+      {"on_complete", test_on_complete},
+      {"null_handles", test_null_handles},
+      {"dead_handles", test_dead_handles},
+      {"pool_stats", test_pool_stats},
+  };
+  int failed = 0;
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; ++i) {
+    int rc = tests[i].run();
+    printf("[%s] %s\n", rc == 0 ? "  OK  " : "FAILED", tests[i].name);
+    failed += rc != 0;
+  }
+  printf("%d of %d tests failed\n", failed, (int)(sizeof tests / sizeof tests[0]));
+  return failed == 0 ? 0 : 1;
+}
