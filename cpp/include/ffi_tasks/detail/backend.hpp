@@ -1,0 +1,124 @@
+// ffi_tasks/detail/backend.hpp — the type-erased table of functions a
+// TaskHandle<T> calls, built from a traits class (task_traits<Task> or any
+// other backend). Not public API.
+//
+// TaskHandle<T> holds `void *` + a pointer to one handle_vtable<T>, so every
+// task yielding a T (and every backend: the C ABI, a cxx bridge, ...) gives
+// the same handle type.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "ffi_tasks/detail/c_api.hpp"
+#include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/error.hpp"
+#include "ffi_tasks/task_traits.hpp"
+
+FFI_TASKS_BEGIN_NAMESPACE
+namespace detail {
+
+template <class T>
+struct handle_vtable {
+  void *(*poll)(void *handle) noexcept;
+  void *(*wait)(void *handle) noexcept;  // consumes the handle, even on error
+  void *(*wait_timeout)(void *handle, std::uint64_t timeout_ms) noexcept;
+  void (*cancel)(void *handle) noexcept;
+  int (*cancelled)(void *handle) noexcept;
+  int (*status)(void *handle) noexcept;
+  int (*progress)(void *handle, ffi_tasks_progress *out) noexcept;
+  int (*on_complete)(void *handle, ffi_tasks_callback callback, void *user_data) noexcept;
+  void (*handle_destroy)(void *handle) noexcept;  // consumes the handle
+  T (*adopt)(void *result);                        // frees `result` exactly once
+  int (*error_kind)() noexcept;                    // 0: the last call succeeded
+  Error (*take_error)(const char *operation);      // the last call's error
+};
+
+template <class Traits, class = void>
+struct has_adopt : std::false_type {};
+template <class Traits>
+struct has_adopt<Traits, std::void_t<decltype(&Traits::adopt)>> : std::true_type {};
+
+template <class Traits, class = void>
+struct has_error_hooks : std::false_type {};
+template <class Traits>
+struct has_error_hooks<Traits,
+                       std::void_t<decltype(&Traits::error_kind), decltype(&Traits::take_error)>>
+    : std::true_type {};
+
+// Turns the typed static functions of `Traits` into the void* functions of
+// handle_vtable<value_type>.
+template <class Traits>
+struct backend {
+  using handle_type = typename Traits::handle_type;
+  using output_type = typename Traits::output_type;
+  using value_type = typename Traits::value_type;
+
+  static handle_type *handle(void *h) noexcept { return static_cast<handle_type *>(h); }
+  static output_type *output(void *r) noexcept { return static_cast<output_type *>(r); }
+
+  static void *poll(void *h) noexcept { return Traits::poll(handle(h)); }
+  static void *wait(void *h) noexcept { return Traits::wait(handle(h)); }
+  static void *wait_timeout(void *h, std::uint64_t ms) noexcept {
+    return Traits::wait_timeout(handle(h), ms);
+  }
+  static void cancel(void *h) noexcept { Traits::cancel(handle(h)); }
+  static int cancelled(void *h) noexcept { return Traits::cancelled(handle(h)); }
+  static int status(void *h) noexcept { return Traits::status(handle(h)); }
+  static int progress(void *h, ffi_tasks_progress *out) noexcept {
+    return Traits::progress(handle(h), out);
+  }
+  static int on_complete(void *h, ffi_tasks_callback callback, void *user_data) noexcept {
+    return Traits::on_complete(handle(h), callback, user_data);
+  }
+  static void handle_destroy(void *h) noexcept { Traits::handle_destroy(handle(h)); }
+
+  static value_type adopt(void *r) {
+    if constexpr (has_adopt<Traits>::value) {
+      return Traits::adopt(output(r));
+    } else if constexpr (std::is_same<value_type, Owned<output_type>>::value) {
+      return value_type(output(r), &Traits::result_destroy);
+    } else {
+      // Frees the Rust result however the value leaves this function.
+      struct free_on_exit {
+        output_type *result;
+        ~free_on_exit() { Traits::result_destroy(result); }
+      } guard{output(r)};
+      if constexpr (std::is_empty<value_type>::value) {
+        // A zero-sized Rust output: the pointer is dangling, never read it.
+        return value_type{};
+      } else {
+        return value_type(std::move(*guard.result));
+      }
+    }
+  }
+
+  static int error_kind() noexcept {
+    if constexpr (has_error_hooks<Traits>::value) {
+      return Traits::error_kind();
+    } else {
+      return c_last_error_kind();
+    }
+  }
+  static Error take_error(const char *operation) {
+    if constexpr (has_error_hooks<Traits>::value) {
+      return Traits::take_error(operation);
+    } else {
+      return c_take_error(operation);
+    }
+  }
+};
+
+template <class Traits>
+inline constexpr handle_vtable<typename Traits::value_type> vtable_for = {
+    &backend<Traits>::poll,           &backend<Traits>::wait,
+    &backend<Traits>::wait_timeout,   &backend<Traits>::cancel,
+    &backend<Traits>::cancelled,      &backend<Traits>::status,
+    &backend<Traits>::progress,       &backend<Traits>::on_complete,
+    &backend<Traits>::handle_destroy, &backend<Traits>::adopt,
+    &backend<Traits>::error_kind,     &backend<Traits>::take_error,
+};
+
+}  // namespace detail
+FFI_TASKS_END_NAMESPACE

@@ -1,0 +1,45 @@
+// ffi_tasks/detail/config.hpp — versioned namespace, exception and C++20
+// feature detection. Included by every other header; not public API.
+#pragma once
+
+#if __has_include(<version>)
+#include <version>
+#endif
+
+// The C++ layer's version (it tracks the Rust crate's version).
+#define FFI_TASKS_CPP_VERSION_MAJOR 0
+#define FFI_TASKS_CPP_VERSION_MINOR 1
+#define FFI_TASKS_CPP_VERSION_PATCH 0
+
+// Everything lives in `ffi_tasks::v0`, an inline namespace, so that two
+// incompatible versions of these headers cannot silently mix in one program.
+#define FFI_TASKS_BEGIN_NAMESPACE \
+  namespace ffi_tasks {           \
+  inline namespace v0 {
+#define FFI_TASKS_END_NAMESPACE \
+  }                             \
+  }
+
+// Exceptions: detected once. Without them every throwing call aborts with
+// the error on stderr instead, and the try_* forms are the way to handle
+// errors. Define FFI_TASKS_USE_EXCEPTIONS to 0 or 1 to override.
+#ifndef FFI_TASKS_USE_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define FFI_TASKS_USE_EXCEPTIONS 1
+#else
+#define FFI_TASKS_USE_EXCEPTIONS 0
+#endif
+#endif
+
+// C++20 extras, each only where the compiler and library have it.
+#if defined(__cpp_impl_coroutine) && defined(__cpp_lib_coroutine) && __has_include(<coroutine>)
+#define FFI_TASKS_HAS_COROUTINES 1
+#else
+#define FFI_TASKS_HAS_COROUTINES 0
+#endif
+
+#if defined(__cpp_lib_jthread) && __has_include(<stop_token>)
+#define FFI_TASKS_HAS_STOP_TOKEN 1
+#else
+#define FFI_TASKS_HAS_STOP_TOKEN 0
+#endif

@@ -1,0 +1,574 @@
+// ffi_tasks/task_handle.hpp — TaskHandle<T>: the owning, move-only C++ handle
+// to a Rust task yielding a T, and spawn()/try_spawn().
+//
+//   FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);   // once per task
+//
+//   ffi_tasks::TaskHandle<std::uint64_t> h = ffi_tasks::spawn(CountPrimes{1000000});
+//   h.progress();                         // {done, total}, fraction()
+//   if (auto n = h.wait_for(100ms)) ...   // done within 100 ms?
+//   std::uint64_t n = std::move(h).wait();  // blocks; consumes the handle
+//
+// Destroying a handle cancels its task if it still runs. Errors throw an
+// ffi_tasks::Error subclass (error.hpp); every throwing call has a try_* twin
+// returning Result<...> that never throws an ffi_tasks error.
+//
+// Thread safety: as for a std::unique_ptr. The const members (cancel,
+// cancelled, status, progress) may be called from several threads at once;
+// everything else needs exclusive access.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "ffi_tasks/detail/backend.hpp"
+#include "ffi_tasks/detail/c_api.hpp"
+#include "ffi_tasks/detail/callback.hpp"
+#include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/error.hpp"
+#include "ffi_tasks/result.hpp"
+#include "ffi_tasks/status.hpp"
+#include "ffi_tasks/task_traits.hpp"
+
+#if FFI_TASKS_USE_EXCEPTIONS
+#include <exception>
+#include <future>
+#endif
+#if FFI_TASKS_HAS_STOP_TOKEN
+#include <stop_token>
+#endif
+#if FFI_TASKS_HAS_COROUTINES
+#include <atomic>
+#include <coroutine>
+#endif
+
+FFI_TASKS_BEGIN_NAMESPACE
+
+template <class T>
+class TaskHandle;
+
+namespace detail {
+template <class T>
+class task_awaiter;
+}  // namespace detail
+
+// Takes ownership of a raw handle of the backend `Traits` (task_traits<Task>
+// or a traits class of another backend, see task_traits.hpp). A null `raw`
+// gives an empty handle.
+template <class Traits>
+TaskHandle<typename Traits::value_type> adopt_handle(typename Traits::handle_type *raw) noexcept;
+
+// Starts `task` (copied by Rust) on the pool. Throws SpawnFailed (or another
+// Error) if it cannot be started.
+template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
+TaskHandle<task_value_t<Task>> spawn(const Task &task);
+
+// The same, returning the error instead of throwing it.
+template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
+Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task);
+
+template <class T>
+class TaskHandle {
+  static_assert(std::is_object<T>::value && !std::is_const<T>::value,
+                "TaskHandle<T>: T must be a non-const object type");
+
+ public:
+  using value_type = T;
+
+  // An empty handle (every call but valid/reset/swap/destruction throws
+  // UsageError).
+  TaskHandle() noexcept = default;
+
+  TaskHandle(const TaskHandle &) = delete;
+  TaskHandle &operator=(const TaskHandle &) = delete;
+
+  // Takes over other's task; other becomes empty.
+  TaskHandle(TaskHandle &&other) noexcept;
+  // Destroys the task this handle held (cancelling it if it runs), then takes
+  // over other's; other becomes empty.
+  TaskHandle &operator=(TaskHandle &&other) & noexcept;
+
+  // Destroys the handle, cancelling the task if it still runs. Never throws.
+  ~TaskHandle();
+
+  // Whether the handle holds a task (false once moved from, consumed by
+  // wait()/to_future()/co_await, or reset).
+  bool valid() const noexcept { return raw_ != nullptr; }
+  explicit operator bool() const noexcept { return valid(); }
+
+  // The result if the task is done, nullopt while it runs. Throws the task's
+  // error (TaskFailed, TaskCancelled, TaskPanicked), or AlreadyTaken once an
+  // earlier call took the result.
+  std::optional<T> poll();
+
+  // Blocks until the task is done and returns its result (or throws its
+  // error). Always consumes the handle.
+  T wait() &&;
+
+  // As poll(), after waiting at most `timeout` for the task to finish
+  // (rounded up to whole milliseconds).
+  template <class Rep, class Period>
+  std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  template <class Clock, class Duration>
+  std::optional<T> wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
+
+  // Asks the task to stop (it does when it next checks its token).
+  void cancel() const;
+  // Whether the task was asked to stop.
+  bool cancelled() const;
+  TaskStatus status() const;
+  // The progress the task last reported.
+  Progress progress() const;
+
+  // Runs `callback()` exactly once when the task finishes: on a worker
+  // thread, or on this thread before on_complete returns if it already has.
+  // It runs even if the handle is destroyed first. It must not throw (that
+  // terminates) and should be short: it runs on the pool. One callback per
+  // task: a second one throws InvalidArgument (and so do to_future() and
+  // co_await after it).
+  template <class F>
+  void on_complete(F &&callback);
+
+  // Destroys the task now (cancelling it if it runs); the handle is empty.
+  void reset() noexcept;
+  void swap(TaskHandle &other) noexcept;
+
+  // ----- non-throwing forms: the error in a Result instead of an exception.
+  // (Exceptions from T's own constructors, or std::bad_alloc, still
+  // propagate.)
+  Result<std::optional<T>> try_poll();
+  Result<T> try_wait() &&;
+  template <class Rep, class Period>
+  Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  Result<void> try_cancel() const;
+  Result<bool> try_cancelled() const;
+  Result<TaskStatus> try_status() const;
+  Result<Progress> try_progress() const;
+  template <class F>
+  Result<void> try_on_complete(F &&callback);
+
+#if FFI_TASKS_USE_EXCEPTIONS
+  // A std::future fulfilled when the task finishes (with its value or its
+  // typed exception). Consumes the handle; the task keeps running (and is
+  // not cancelled) until it finishes, even if the future is dropped. Uses
+  // the task's one completion callback.
+  std::future<T> to_future() &&;
+#endif
+
+#if FFI_TASKS_HAS_STOP_TOKEN
+  // As wait(), but cancels the task when `stop` is requested (the task then
+  // usually ends with TaskCancelled). Consumes the handle.
+  T wait(std::stop_token stop) &&;
+  Result<T> try_wait(std::stop_token stop) &&;
+#endif
+
+#if FFI_TASKS_HAS_COROUTINES
+  // `T value = co_await std::move(handle);` suspends until the task finishes
+  // without blocking a thread, then yields its value or throws its error.
+  // The coroutine resumes on the worker thread that finished the task (or
+  // goes on at once if it is already done). Consumes the handle; uses the
+  // task's one completion callback.
+  detail::task_awaiter<T> operator co_await() && noexcept;
+#endif
+
+ private:
+  template <class Traits>
+  friend TaskHandle<typename Traits::value_type> adopt_handle(
+      typename Traits::handle_type *raw) noexcept;
+
+  TaskHandle(void *raw, const detail::handle_vtable<T> *vtable) noexcept
+      : raw_(raw), vtable_(raw ? vtable : nullptr) {}
+
+  Error take_error(const char *operation) const { return vtable_->take_error(operation); }
+
+  void *raw_ = nullptr;
+  const detail::handle_vtable<T> *vtable_ = nullptr;
+};
+
+template <class T>
+void swap(TaskHandle<T> &a, TaskHandle<T> &b) noexcept {
+  a.swap(b);
+}
+
+// ---------------------------------------------------------------------------
+// end of public API, implementation details below
+// ---------------------------------------------------------------------------
+
+namespace detail {
+
+// A timeout in whole milliseconds, rounded up; negative -> 0; too long for
+// the C ABI -> UINT64_MAX (which waits without limit).
+template <class Rep, class Period>
+std::uint64_t to_timeout_ms(const std::chrono::duration<Rep, Period> &timeout) {
+  using std::chrono::duration;
+  if (timeout <= duration<Rep, Period>::zero()) {
+    return 0;
+  }
+  // Beyond ~292 million years the int64 milliseconds below would overflow.
+  if (duration<double, std::milli>(timeout).count() >= 9.0e18) {
+    return UINT64_MAX;
+  }
+  return static_cast<std::uint64_t>(
+      std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
+}
+
+}  // namespace detail
+
+template <class Traits>
+TaskHandle<typename Traits::value_type> adopt_handle(typename Traits::handle_type *raw) noexcept {
+  return TaskHandle<typename Traits::value_type>(raw, &detail::vtable_for<Traits>);
+}
+
+template <class Task, class>
+Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task) {
+  using traits = task_traits<Task>;
+  auto *raw = traits::spawn(&task);
+  if (raw == nullptr) {
+    return detail::backend<traits>::take_error("spawn");
+  }
+  return adopt_handle<traits>(raw);
+}
+
+template <class Task, class>
+TaskHandle<task_value_t<Task>> spawn(const Task &task) {
+  auto spawned = try_spawn(task);
+  return std::move(spawned).value();
+}
+
+template <class T>
+TaskHandle<T>::TaskHandle(TaskHandle &&other) noexcept
+    : raw_(std::exchange(other.raw_, nullptr)), vtable_(std::exchange(other.vtable_, nullptr)) {}
+
+template <class T>
+TaskHandle<T> &TaskHandle<T>::operator=(TaskHandle &&other) & noexcept {
+  if (this != &other) {
+    reset();
+    raw_ = std::exchange(other.raw_, nullptr);
+    vtable_ = std::exchange(other.vtable_, nullptr);
+  }
+  return *this;
+}
+
+template <class T>
+TaskHandle<T>::~TaskHandle() {
+  reset();
+}
+
+template <class T>
+void TaskHandle<T>::reset() noexcept {
+  if (raw_ != nullptr) {
+    vtable_->handle_destroy(std::exchange(raw_, nullptr));
+    vtable_ = nullptr;
+  }
+}
+
+template <class T>
+void TaskHandle<T>::swap(TaskHandle &other) noexcept {
+  std::swap(raw_, other.raw_);
+  std::swap(vtable_, other.vtable_);
+}
+
+// ----- non-throwing forms: all the work is here.
+
+template <class T>
+Result<std::optional<T>> TaskHandle<T>::try_poll() {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("poll");
+  }
+  if (void *result = vtable_->poll(raw_)) {
+    return std::optional<T>(vtable_->adopt(result));
+  }
+  if (vtable_->error_kind() == 0) {
+    return std::optional<T>();  // still running
+  }
+  return take_error("poll");
+}
+
+template <class T>
+Result<T> TaskHandle<T>::try_wait() && {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("wait");
+  }
+  // wait consumes the handle whatever happens.
+  const detail::handle_vtable<T> *vtable = std::exchange(vtable_, nullptr);
+  if (void *result = vtable->wait(std::exchange(raw_, nullptr))) {
+    return vtable->adopt(result);
+  }
+  return vtable->take_error("wait");
+}
+
+template <class T>
+template <class Rep, class Period>
+Result<std::optional<T>> TaskHandle<T>::try_wait_for(
+    const std::chrono::duration<Rep, Period> &timeout) {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("wait_for");
+  }
+  if (void *result = vtable_->wait_timeout(raw_, detail::to_timeout_ms(timeout))) {
+    return std::optional<T>(vtable_->adopt(result));
+  }
+  if (vtable_->error_kind() == static_cast<int>(ErrorKind::timed_out)) {
+    return std::optional<T>();
+  }
+  return take_error("wait_for");
+}
+
+template <class T>
+Result<void> TaskHandle<T>::try_cancel() const {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("cancel");
+  }
+  vtable_->cancel(raw_);
+  if (vtable_->error_kind() != 0) {
+    return take_error("cancel");
+  }
+  return Result<void>();
+}
+
+template <class T>
+Result<bool> TaskHandle<T>::try_cancelled() const {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("cancelled");
+  }
+  const int cancelled = vtable_->cancelled(raw_);
+  if (cancelled < 0) {
+    return take_error("cancelled");
+  }
+  return cancelled != 0;
+}
+
+template <class T>
+Result<TaskStatus> TaskHandle<T>::try_status() const {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("status");
+  }
+  const int status = vtable_->status(raw_);
+  if (status < 0) {
+    return take_error("status");
+  }
+  return static_cast<TaskStatus>(status);
+}
+
+template <class T>
+Result<Progress> TaskHandle<T>::try_progress() const {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("progress");
+  }
+  ffi_tasks_progress progress{0, 0};
+  if (vtable_->progress(raw_, &progress) != 0) {
+    return take_error("progress");
+  }
+  return Progress{progress.done, progress.total};
+}
+
+template <class T>
+template <class F>
+Result<void> TaskHandle<T>::try_on_complete(F &&callback) {
+  using box = detail::callback_box<std::decay_t<F>>;
+  static_assert(std::is_invocable<std::decay_t<F> &&>::value,
+                "on_complete: the callback must be callable with no arguments");
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("on_complete");
+  }
+  std::unique_ptr<box> owned(new box{std::forward<F>(callback)});
+  if (vtable_->on_complete(raw_, &box::invoke, owned.get()) != 0) {
+    // Not registered: the box is ours to free (after reading the error).
+    return take_error("on_complete");
+  }
+  // Registered: the C side calls box::invoke exactly once, which frees it
+  // (it may already have).
+  static_cast<void>(owned.release());
+  return Result<void>();
+}
+
+// ----- throwing forms: the try_* form, then throw_error on failure.
+
+template <class T>
+std::optional<T> TaskHandle<T>::poll() {
+  auto result = try_poll();
+  return std::move(result).value();
+}
+
+template <class T>
+T TaskHandle<T>::wait() && {
+  auto result = std::move(*this).try_wait();
+  return std::move(result).value();
+}
+
+template <class T>
+template <class Rep, class Period>
+std::optional<T> TaskHandle<T>::wait_for(const std::chrono::duration<Rep, Period> &timeout) {
+  auto result = try_wait_for(timeout);
+  return std::move(result).value();
+}
+
+template <class T>
+template <class Clock, class Duration>
+std::optional<T> TaskHandle<T>::wait_until(
+    const std::chrono::time_point<Clock, Duration> &deadline) {
+  return wait_for(deadline - Clock::now());
+}
+
+template <class T>
+void TaskHandle<T>::cancel() const {
+  try_cancel().value();
+}
+
+template <class T>
+bool TaskHandle<T>::cancelled() const {
+  return try_cancelled().value();
+}
+
+template <class T>
+TaskStatus TaskHandle<T>::status() const {
+  return try_status().value();
+}
+
+template <class T>
+Progress TaskHandle<T>::progress() const {
+  return try_progress().value();
+}
+
+template <class T>
+template <class F>
+void TaskHandle<T>::on_complete(F &&callback) {
+  try_on_complete(std::forward<F>(callback)).value();
+}
+
+// ----- std::future
+
+#if FFI_TASKS_USE_EXCEPTIONS
+namespace detail {
+
+// Owned by the completion callback (and, until to_future returns, by
+// to_future): the handle lives here, so the callback can take the result
+// whatever happens to the caller's objects.
+template <class T>
+struct future_state {
+  explicit future_state(TaskHandle<T> &&h) noexcept : handle(std::move(h)) {}
+
+  // Runs on the thread that finished the task: must not throw.
+  void fulfil() noexcept {
+    try {
+      auto result = handle.try_poll();
+      if (!result) {
+        promise.set_exception(
+            with_typed_error(result.error(), [](auto &&e) { return std::make_exception_ptr(e); }));
+      } else if (!*result) {
+        promise.set_exception(std::make_exception_ptr(
+            Error(ErrorKind::failed, "ffi_tasks: completion callback ran before the task finished")));
+      } else {
+        promise.set_value(std::move(**result));
+      }
+    } catch (...) {
+      try {
+        promise.set_exception(std::current_exception());
+      } catch (...) {  // already satisfied: nothing left to report
+      }
+    }
+  }
+
+  TaskHandle<T> handle;
+  std::promise<T> promise;
+};
+
+}  // namespace detail
+
+template <class T>
+std::future<T> TaskHandle<T>::to_future() && {
+  if (raw_ == nullptr) {
+    throw_error(detail::empty_handle_error("to_future"));
+  }
+  auto state = std::make_shared<detail::future_state<T>>(std::move(*this));
+  std::future<T> future = state->promise.get_future();
+  // The callback holds the state: if it runs last, it also destroys the
+  // handle (on the worker, outside any call on that handle).
+  state->handle.on_complete([state]() noexcept { state->fulfil(); });
+  return future;
+}
+#endif  // FFI_TASKS_USE_EXCEPTIONS
+
+// ----- std::stop_token
+
+#if FFI_TASKS_HAS_STOP_TOKEN
+template <class T>
+Result<T> TaskHandle<T>::try_wait(std::stop_token stop) && {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("wait");
+  }
+  // Consumed now; destroyed (at the end of this function) only after the
+  // stop callback can no longer run, so it never sees a dead handle.
+  TaskHandle self(std::move(*this));
+  const detail::handle_vtable<T> *vtable = self.vtable_;
+  void *raw = self.raw_;
+  std::stop_callback on_stop(std::move(stop), [vtable, raw]() noexcept { vtable->cancel(raw); });
+  // A non-consuming wait, so that `raw` stays valid for on_stop.
+  for (;;) {
+    if (void *result = vtable->wait_timeout(raw, UINT64_MAX)) {
+      return vtable->adopt(result);
+    }
+    if (vtable->error_kind() != static_cast<int>(ErrorKind::timed_out)) {
+      return vtable->take_error("wait");
+    }
+  }
+}
+
+template <class T>
+T TaskHandle<T>::wait(std::stop_token stop) && {
+  auto result = std::move(*this).try_wait(std::move(stop));
+  return std::move(result).value();
+}
+#endif  // FFI_TASKS_HAS_STOP_TOKEN
+
+// ----- co_await
+
+#if FFI_TASKS_HAS_COROUTINES
+namespace detail {
+
+// Shared by the awaiter and the completion callback: whichever of "the
+// awaiter finished suspending" and "the task finished" comes second resumes
+// the coroutine (or, if the callback came first, await_suspend declines to
+// suspend).
+struct resume_state {
+  std::atomic<bool> second{false};
+  std::coroutine_handle<> coroutine;
+};
+
+template <class T>
+class task_awaiter {
+ public:
+  explicit task_awaiter(TaskHandle<T> &&handle) noexcept : handle_(std::move(handle)) {}
+
+  bool await_ready() const { return handle_.status() != TaskStatus::running; }
+
+  bool await_suspend(std::coroutine_handle<> coroutine) {
+    auto state = std::make_shared<resume_state>();
+    state->coroutine = coroutine;
+    handle_.on_complete([state]() noexcept {
+      if (state->second.exchange(true, std::memory_order_acq_rel)) {
+        state->coroutine.resume();
+      }
+    });
+    // After this exchange the coroutine may already run on another thread:
+    // touch nothing but locals.
+    return !state->second.exchange(true, std::memory_order_acq_rel);
+  }
+
+  T await_resume() { return std::move(handle_).wait(); }
+
+ private:
+  TaskHandle<T> handle_;
+};
+
+}  // namespace detail
+
+template <class T>
+detail::task_awaiter<T> TaskHandle<T>::operator co_await() && noexcept {
+  return detail::task_awaiter<T>(std::move(*this));
+}
+#endif  // FFI_TASKS_HAS_COROUTINES
+
+FFI_TASKS_END_NAMESPACE
