@@ -17,15 +17,15 @@ use std::{
     sync::atomic::{AtomicI32, AtomicPtr, AtomicU64, Ordering},
 };
 
-use anyhow::{anyhow, bail, Error};
+use anyhow::Error;
 use core_support::{
     as_user_data, assert_error, assert_no_error, bump, leaked_counter, set_stale_error, Counter,
-    PATIENCE,
+    Ending, Gate, PATIENCE,
 };
 use ffi_tasks::{
     c::{self, PoolStats, Progress},
     error::ErrorKind,
-    task::{CancellationToken, Cancelled, Task, TaskHandle, TaskStatus},
+    task::{CancellationToken, Task, TaskHandle, TaskStatus},
 };
 
 const PATIENCE_MS: u64 = PATIENCE.as_millis() as u64;
@@ -61,57 +61,6 @@ ffi_tasks::export_task! {
     on_complete: add_on_complete;
     handle_destroy: add_handle_destroy;
     result_destroy: add_result_destroy;
-}
-
-/// How a [`Gate`] ends once it is cancelled.
-#[derive(Debug, Clone, Copy)]
-pub enum Ending {
-    /// `Ok(value)`.
-    Value(u64),
-    /// `Err(Cancelled)`.
-    Cancelled,
-    /// A plain error.
-    Fail,
-    /// A panic.
-    Panic,
-}
-
-/// Reports progress `3/10`, says it started, blocks until cancelled, then
-/// ends as told. Lets a test hold a task in the running state for as long
-/// as it likes without sleeping.
-#[derive(Clone)]
-pub struct Gate {
-    started: Counter,
-    saw_cancel: Counter,
-    ending: Ending,
-}
-
-impl Gate {
-    fn new(ending: Ending) -> Gate {
-        Gate {
-            started: Counter::new(),
-            saw_cancel: Counter::new(),
-            ending,
-        }
-    }
-}
-
-impl Task for Gate {
-    type Output = u64;
-    fn run(&self, tok: &CancellationToken) -> Result<u64, Error> {
-        tok.set_progress(3, 10);
-        self.started.bump();
-        if !tok.wait_cancelled(PATIENCE) {
-            bail!("the test never cancelled the gate");
-        }
-        self.saw_cancel.bump();
-        match self.ending {
-            Ending::Value(v) => Ok(v),
-            Ending::Cancelled => Err(Cancelled.into()),
-            Ending::Fail => Err(anyhow!("gate failed on purpose")),
-            Ending::Panic => panic!("gate panicked on purpose"),
-        }
-    }
 }
 
 ffi_tasks::export_task! {

@@ -135,3 +135,57 @@ pub unsafe extern "C" fn bump(user_data: *mut std::ffi::c_void) {
 pub fn as_user_data(counter: &'static Counter) -> *mut std::ffi::c_void {
     std::ptr::from_ref(counter).cast_mut().cast()
 }
+
+/// How a [`Gate`] ends once it is cancelled.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending {
+    /// `Ok(value)`.
+    Value(u64),
+    /// `Err(Cancelled)`.
+    Cancelled,
+    /// A plain error.
+    Fail,
+    /// A panic.
+    Panic,
+}
+
+/// Reports progress `3/10`, says it started, blocks until cancelled, then
+/// ends as told. Lets a test hold a task in the running state for as long
+/// as it likes without sleeping. Clones share the counters.
+#[derive(Clone)]
+pub struct Gate {
+    /// Bumped when `run` starts (after the progress report).
+    pub started: Counter,
+    /// Bumped when `run` sees the cancellation.
+    pub saw_cancel: Counter,
+    /// What `run` returns after the cancellation.
+    pub ending: Ending,
+}
+
+impl Gate {
+    pub fn new(ending: Ending) -> Gate {
+        Gate {
+            started: Counter::new(),
+            saw_cancel: Counter::new(),
+            ending,
+        }
+    }
+}
+
+impl ffi_tasks::Task for Gate {
+    type Output = u64;
+    fn run(&self, tok: &ffi_tasks::task::CancellationToken) -> anyhow::Result<u64> {
+        tok.set_progress(3, 10);
+        self.started.bump();
+        if !tok.wait_cancelled(PATIENCE) {
+            anyhow::bail!("the test never cancelled the gate");
+        }
+        self.saw_cancel.bump();
+        match self.ending {
+            Ending::Value(v) => Ok(v),
+            Ending::Cancelled => Err(ffi_tasks::task::Cancelled.into()),
+            Ending::Fail => Err(anyhow::anyhow!("gate failed on purpose")),
+            Ending::Panic => panic!("gate panicked on purpose"),
+        }
+    }
+}
