@@ -317,7 +317,14 @@ struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
 impl<T> CompleteOnDrop<T> {
     fn complete(&mut self, outcome: Result<T, Error>) -> TaskStatus {
         let completion = self.0.take().expect("a job runs once");
-        finish(&completion, outcome)
+        let status = finish(&completion, outcome);
+        // When the handle is already gone this is the last reference, and
+        // dropping it drops an outcome nobody will take: user code (the
+        // output's `Drop`) that must not unwind out of `Job::run`.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(completion))) {
+            drop(Panic::from_payload(payload));
+        }
+        status
     }
 }
 
