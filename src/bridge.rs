@@ -1,11 +1,28 @@
 //! The cxx bridge: what C++ gets beyond the plain C functions.
 //!
-//! Generated on the C++ side by `corrosion_add_cxxbridge` (CMake), so the file
-//! must stay a plain `#[cxx::bridge]` module that `cxxbridge` can parse.
-//! Items are added here as the bridge grows; the logic they call lives in the
-//! rest of the crate.
+//! Generated on the C++ side by `corrosion_add_cxxbridge` (CMake), or by
+//! `build.rs` for plain cargo builds, so this file must stay a plain
+//! `#[cxx::bridge]` module that `cxxbridge` can parse. The logic lives in the
+//! submodules; the C++ API built on it is in `cpp/include/ffi_tasks/`
+//! (`bridge.hpp` and the headers it includes) and `docs/bridge.md`.
+//!
+//! Conventions shared by every item:
+//!
+//! * Each fallible function clears the calling thread's `LAST_ERROR` on entry
+//!   and, when it fails, stores the typed error there *and* returns `Err`
+//!   (`rust::Error` in C++), so a C++ wrapper can throw a typed exception
+//!   built from [`last_error`](ffi::last_error) without parsing the message.
+//! * `CancellationToken` is the crate's own type, so a `&CancellationToken`
+//!   from C++ is also a valid `const ffi_tasks_token *` for the C ABI.
+//! * C++ jobs run through the normal `TaskHandle` machinery (`cpp_job`); their
+//!   handles are `TaskHandle<()>`s driven by the `ffi_tasks_job_*` C functions.
 
-#[allow(unreachable_pub)]
+mod cpp_job;
+mod error;
+mod pool;
+mod token;
+
+#[allow(unreachable_pub, missing_docs, clippy::needless_lifetimes)]
 #[cxx::bridge(namespace = "ffi_tasks::bridge")]
 mod ffi {
     /// The calling thread's last error: kind (`ErrorKind` as an integer, 0
@@ -15,14 +32,129 @@ mod ffi {
         message: String,
     }
 
+    /// Progress reported through a token: `done` units out of `total`
+    /// (`total == 0`: unknown).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct TaskProgress {
+        done: u64,
+        total: u64,
+    }
+
+    /// Settings of the global pool, applied by [`configure_pool`] before the
+    /// first task is spawned.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct PoolOptions {
+        /// Most worker threads alive at once (at least 1).
+        max_threads: u64,
+        /// How long an idle worker waits for work before it exits.
+        keep_alive_ms: u64,
+        /// Worker thread name (empty: the default, `ffi_tasks-worker`).
+        thread_name: String,
+        /// Worker stack size in bytes (0: the platform default).
+        stack_size: u64,
+    }
+
+    /// A snapshot of the global pool's counters.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    struct PoolStats {
+        threads: u64,
+        idle: u64,
+        running: u64,
+        queued: u64,
+        completed: u64,
+        failed: u64,
+        cancelled: u64,
+        peak_threads: u64,
+    }
+
     extern "Rust" {
         /// Reads the calling thread's last error without clearing it.
         fn last_error() -> LastError;
+        /// Clears the calling thread's last error.
+        fn clear_last_error();
         /// The crate version.
         fn version() -> &'static str;
+
+        /// A shareable cancellation flag (the crate's `CancellationToken`).
+        type CancellationToken;
+
+        /// A new, uncancelled token.
+        fn new_token() -> Box<CancellationToken>;
+        /// Another reference to the same token (cancelling one cancels both).
+        #[cxx_name = "clone"]
+        fn clone_boxed(self: &CancellationToken) -> Box<CancellationToken>;
+        /// A token cancelled together with this one (not the other way round).
+        #[cxx_name = "child"]
+        fn child_boxed(self: &CancellationToken) -> Box<CancellationToken>;
+        /// Cancels the token and all its children. Idempotent.
+        fn cancel(self: &CancellationToken);
+        /// Whether the token is cancelled.
+        fn cancelled(self: &CancellationToken) -> bool;
+        /// Blocks until the token is cancelled (`true`) or `timeout_ms`
+        /// passes (`false`).
+        #[cxx_name = "wait_cancelled"]
+        fn wait_cancelled_ms(self: &CancellationToken, timeout_ms: u64) -> bool;
+        /// Reports progress of the task holding this token.
+        fn set_progress(self: &CancellationToken, done: u64, total: u64);
+        /// The progress last reported through this token.
+        #[cxx_name = "progress"]
+        fn progress_shared(self: &CancellationToken) -> TaskProgress;
+        /// Whether both are references to one token.
+        #[cxx_name = "same_as"]
+        fn same_token(self: &CancellationToken, other: &CancellationToken) -> bool;
+
+        /// The settings an unconfigured global pool uses (512 threads, 10 s
+        /// keep-alive, default name and stack size).
+        fn default_pool_options() -> PoolOptions;
+        /// Configures the global pool. Fails (`InvalidArgument`) once a task
+        /// was spawned or the pool was otherwise used, or for zero threads.
+        fn configure_pool(options: &PoolOptions) -> Result<()>;
+        /// The settings the global pool was built with (default ones if it
+        /// was not configured). Counts as a use of the pool.
+        fn pool_options() -> Result<PoolOptions>;
+        /// The global pool's counters. Counts as a use of the pool.
+        fn pool_stats() -> Result<PoolStats>;
+
+        /// The handle of a C++ job: a `TaskHandle<()>`, driven from C++ by
+        /// the `ffi_tasks_job_*` C functions once `into_raw` took it out of
+        /// its box.
+        type JobHandle;
+
+        /// Starts `job` on the global pool with a fresh token.
+        fn spawn_job(job: UniquePtr<CppJob>) -> Result<Box<JobHandle>>;
+        /// Starts `job` on the global pool under a child of `token`, so that
+        /// cancelling `token` cancels it.
+        fn spawn_job_with_token(
+            job: UniquePtr<CppJob>,
+            token: &CancellationToken,
+        ) -> Result<Box<JobHandle>>;
+
+        /// Frees the allocation of a `Box<Box<T>>` result (what `poll`/`wait`
+        /// return for a task whose output is a `Box<T>`) *without* dropping
+        /// the inner box, whose pointer C++ has taken with
+        /// `rust::Box<T>::into_raw`.
+        ///
+        /// # Safety
+        ///
+        /// `slot` is such a result, not yet freed, and its inner box has been
+        /// moved out.
+        unsafe fn release_box_slot(slot: *mut u8);
+    }
+
+    unsafe extern "C++" {
+        include!("ffi_tasks/cpp_job.hpp");
+
+        /// A C++ callable packaged by `ffi_tasks::spawn` (see `cpp_job.hpp`).
+        type CppJob;
+
+        /// Runs the job once. Never throws: returns 1 (completed), 2 (failed,
+        /// `error` holds "C++ exception <type>: <what>") or 3 (cancelled).
+        fn run(self: Pin<&mut CppJob>, token: &CancellationToken, error: &mut String) -> u8;
     }
 }
 
+use self::cpp_job::JobHandle;
+use crate::cancel::CancellationToken;
 use ffi::LastError;
 
 fn last_error() -> LastError {
@@ -32,6 +164,34 @@ fn last_error() -> LastError {
     }
 }
 
+fn clear_last_error() {
+    crate::error_handling::clear_last_error();
+}
+
 fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
+}
+
+fn new_token() -> Box<CancellationToken> {
+    Box::new(CancellationToken::new())
+}
+
+use self::{
+    cpp_job::{spawn_job, spawn_job_with_token},
+    pool::{configure_pool, default_pool_options, pool_options, pool_stats},
+};
+
+/// # Safety
+///
+/// `slot` came from `Box::into_raw(Box::new(inner))` for some `inner:
+/// Box<T>` with `T: Sized`, was not freed, and `inner` was moved out of it.
+unsafe fn release_box_slot(slot: *mut u8) {
+    // A `Box<T>` of a sized `T` is one non-null pointer, so the slot was
+    // allocated with the layout of `*mut u8`. Reading it back as
+    // `MaybeUninit` frees that allocation without dropping what it held.
+    if !slot.is_null() {
+        // SAFETY: by this function's contract the allocation is a live
+        // `Box` allocation with this layout, and nothing else frees it.
+        drop(unsafe { Box::from_raw(slot.cast::<std::mem::MaybeUninit<*mut u8>>()) });
+    }
 }
