@@ -538,3 +538,7 @@ export_all!(
     hash_handle_destroy,
     hash_result_destroy
 );
+
+/// Tasks whose outputs are `String`, `Vec<u8>`, `Vec<u64>` and `Box<Blob>`,
+/// for C++'s `rust::String`, `rust::Vec<T>` and `rust::Box<T>` (cxx bridge).
+pub mod rich;
