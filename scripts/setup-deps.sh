@@ -4,6 +4,7 @@
 #   - Debian packages: cmake, ninja, g++, clang, GoogleTest, Google Benchmark, valgrind
 #   - Corrosion 0.5 (CMake files only), taken from the Debian "trixie" suite of the
 #     mirror this machine already uses (read from its apt sources at run time)
+#   - the rustfmt and clippy components (Rust itself must be installed: rustup)
 #   - the cxxbridge CLI matching the cxx version pinned in Cargo.lock
 set -euo pipefail
 
@@ -44,11 +45,22 @@ if ! dpkg-query -W -f='${Status}' corrosion 2>/dev/null | grep -q "install ok in
   $SUDO dpkg -i "$work"/corrosion_*.deb >/dev/null
 fi
 
+# --- Rust components --------------------------------------------------------
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v cargo >/dev/null || { echo "setup-deps: cargo not found: install Rust with rustup first" >&2; exit 1; }
+if command -v rustup >/dev/null; then
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      echo "setup-deps: rustup component add $component"
+      rustup component add "$component"
+    fi
+  done
+fi
+
 # --- cxxbridge CLI (same version as the cxx crate in Cargo.lock) --------------
 root=$(cd "$(dirname "$0")/.." && pwd)
 cxx_version=$(awk '/^name = "cxx"$/ {getline; gsub(/"/, "", $3); print $3; exit}' "$root/Cargo.lock")
 [ -n "$cxx_version" ] || { echo "setup-deps: cxx not found in Cargo.lock" >&2; exit 1; }
-export PATH="$HOME/.cargo/bin:$PATH"
 if ! cxxbridge --version 2>/dev/null | grep -q "$cxx_version"; then
   echo "setup-deps: installing cxxbridge-cmd $cxx_version"
   cargo install cxxbridge-cmd --version "=$cxx_version" --locked --quiet
