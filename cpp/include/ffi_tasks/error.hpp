@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,13 @@
 
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/config.hpp"
+
+// With the cxx bridge (the ffi_tasks::bridge CMake target defines
+// FFI_TASKS_HAS_BRIDGE), the last error is read through it: kind and message
+// as one rust::String, no buffer sizing.
+#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
+#include "ffi_tasks_bridge/bridge.h"
+#endif
 
 FFI_TASKS_BEGIN_NAMESPACE
 
@@ -51,11 +59,18 @@ class Error : public std::runtime_error {
   Error(ErrorKind kind, const std::string &message);
   Error(ErrorKind kind, const char *message);
 
+  // An error standing for a C++ exception (a C++ job threw it, see
+  // spawn.hpp): throw_error rethrows `original` itself, type and all.
+  Error(ErrorKind kind, const std::string &message, std::exception_ptr original);
+
   ErrorKind kind() const noexcept { return kind_; }
   std::error_code code() const noexcept { return make_error_code(kind_); }
+  // The C++ exception this error stands for; null for a Rust error.
+  const std::exception_ptr &original() const noexcept { return original_; }
 
  private:
   ErrorKind kind_;
+  std::exception_ptr original_;
 };
 
 // One exception type per kind; catch the base to handle them all.
@@ -81,8 +96,9 @@ FFI_TASKS_DEFINE_ERROR_(UsageError, usage);
 std::optional<Error> last_error();
 
 // Throws `error` as the exception type for its kind (TaskFailed for
-// ErrorKind::failed, ...; Error itself for an unknown kind). Without
-// exceptions: prints it to stderr and aborts.
+// ErrorKind::failed, ...; Error itself for an unknown kind), or rethrows its
+// original() when it has one. Without exceptions: prints it to stderr and
+// aborts.
 [[noreturn]] void throw_error(const Error &error);
 
 // The Rust crate's version, e.g. "0.1.0".
@@ -141,15 +157,36 @@ decltype(auto) with_typed_error(const Error &error, F &&f) {
 }
 
 // The error a C call that just failed left in LAST_ERROR. A failure value
-// without an error (a backend bug) becomes ErrorKind::failed.
+// without an error (a backend bug) becomes ErrorKind::failed. The one place
+// the C++ layer reads an error message: through the cxx bridge when it is
+// linked (FFI_TASKS_HAS_BRIDGE), else through the C ABI's buffer copy.
 inline Error c_take_error(const char *operation) {
+#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
+  const ::ffi_tasks::bridge::LastError last = ::ffi_tasks::bridge::last_error();
+  const int kind = last.kind;
+#else
   const int kind = c_last_error_kind();
+#endif
   if (kind == 0) {
     return Error(ErrorKind::failed,
                  std::string(operation) + " failed without reporting an error");
   }
+#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
+  return Error(static_cast<ErrorKind>(kind), std::string(last.message));
+#else
   return Error(static_cast<ErrorKind>(kind), c_last_error_message());
+#endif
 }
+
+#if FFI_TASKS_USE_EXCEPTIONS
+// What throw_error(error) throws, as an exception_ptr (for promises).
+inline std::exception_ptr to_exception_ptr(const Error &error) {
+  if (error.original()) {
+    return error.original();
+  }
+  return with_typed_error(error, [](auto &&typed) { return std::make_exception_ptr(typed); });
+}
+#endif
 
 // The UsageError for calling `operation` on an empty handle.
 inline Error empty_handle_error(const char *operation) {
@@ -175,6 +212,9 @@ inline Error::Error(ErrorKind kind, const std::string &message)
 inline Error::Error(ErrorKind kind, const char *message)
     : std::runtime_error(message), kind_(kind) {}
 
+inline Error::Error(ErrorKind kind, const std::string &message, std::exception_ptr original)
+    : std::runtime_error(message), kind_(kind), original_(std::move(original)) {}
+
 inline std::optional<Error> last_error() {
   if (detail::c_last_error_kind() == 0) {
     return std::nullopt;
@@ -184,6 +224,9 @@ inline std::optional<Error> last_error() {
 
 inline void throw_error(const Error &error) {
 #if FFI_TASKS_USE_EXCEPTIONS
+  if (error.original()) {
+    std::rethrow_exception(error.original());
+  }
   detail::with_typed_error(error, [](auto &&typed) -> void { throw typed; });
   throw error;  // not reached: every branch above throws
 #else

@@ -455,8 +455,7 @@ struct future_state {
     try {
       auto result = handle.try_poll();
       if (!result) {
-        promise.set_exception(
-            with_typed_error(result.error(), [](auto &&e) { return std::make_exception_ptr(e); }));
+        promise.set_exception(to_exception_ptr(result.error()));
       } else if (!*result) {
         promise.set_exception(std::make_exception_ptr(
             Error(ErrorKind::failed, "ffi_tasks: completion callback ran before the task finished")));
