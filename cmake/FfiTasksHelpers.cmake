@@ -7,7 +7,8 @@
 #
 #   ffi_tasks_add_crate(<target> CRATE <crate> [MANIFEST_PATH <Cargo.toml>]
 #                       [FEATURES <feature>...] [PROFILE <cargo profile>]
-#                       [CORROSION_ARGS <arg>...])
+#                       [CORROSION_ARGS <arg>...]
+#                       [BRIDGES <file.rs>... [BRIDGE_TARGET <name>]])
 #       Links a Rust crate of yours that exports tasks with `export_task!`
 #       (a `staticlib` that depends on the `ffi_tasks` crate) to C and C++.
 #       With MANIFEST_PATH the crate is imported with Corrosion first
@@ -16,8 +17,13 @@
 #       Creates the INTERFACE target <target> that links, in this order: ffi_tasks::headers, ffi_tasks::bridge and the
 #       crate's staticlib. Link exactly one such target (one Rust staticlib)
 #       into a final binary.
+#       BRIDGES: the crate's own #[cxx::bridge] files (paths relative to its
+#       src/), generated with corrosion_add_cxxbridge into the static library
+#       BRIDGE_TARGET (default <crate>_bridge), linked in the same group.
+#       Include its headers as "<BRIDGE_TARGET>/<file>.h", e.g.
+#       "my_tasks_bridge/lib.h" for BRIDGES lib.rs of crate my_tasks.
 #
-#   ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate target>)
+#   ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate target> [<bridge>...])
 #       The linking step of ffi_tasks_add_crate, for a crate you imported
 #       yourself: headers + bridge + staticlib, bridge and staticlib in one
 #       link group.
@@ -59,7 +65,8 @@ function(_ffi_tasks_mark_cxx_runtime crate)
 endfunction()
 
 function(ffi_tasks_add_crate target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "CRATE;MANIFEST_PATH;PROFILE" "FEATURES;CORROSION_ARGS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "CRATE;MANIFEST_PATH;PROFILE;BRIDGE_TARGET"
+                        "FEATURES;CORROSION_ARGS;BRIDGES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "ffi_tasks_add_crate: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -98,11 +105,27 @@ function(ffi_tasks_add_crate target)
   endif()
   _ffi_tasks_mark_cxx_runtime("${arg_CRATE}")
 
+  set(extra_bridge "")
+  if(arg_BRIDGES)
+    if(NOT arg_BRIDGE_TARGET)
+      set(arg_BRIDGE_TARGET "${arg_CRATE}_bridge")
+    endif()
+    corrosion_add_cxxbridge("${arg_BRIDGE_TARGET}" CRATE "${arg_CRATE}" FILES ${arg_BRIDGES})
+    # Linked in the same group as the staticlib instead (see ffi_tasks_link_bridge).
+    set_property(TARGET "${arg_BRIDGE_TARGET}" PROPERTY LINK_LIBRARIES "")
+    set_property(TARGET "${arg_BRIDGE_TARGET}" PROPERTY INTERFACE_LINK_LIBRARIES "")
+    target_link_libraries("${arg_BRIDGE_TARGET}" PUBLIC ffi_tasks::headers)
+    set_target_properties("${arg_BRIDGE_TARGET}" PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    set(extra_bridge "${arg_BRIDGE_TARGET}")
+  elseif(arg_BRIDGE_TARGET)
+    message(FATAL_ERROR "ffi_tasks_add_crate(${target}): BRIDGE_TARGET needs BRIDGES")
+  endif()
+
   add_library("${target}" INTERFACE)
-  ffi_tasks_link_bridge("${target}" INTERFACE "${arg_CRATE}")
+  ffi_tasks_link_bridge("${target}" INTERFACE "${arg_CRATE}" ${extra_bridge})
 endfunction()
 
-# ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate>)
+# ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate> [<crate bridge>...])
 #   Links ffi_tasks::headers, ffi_tasks::bridge and the staticlib of the
 #   Corrosion crate target <crate> (or of an imported STATIC library target)
 #   to <target>. The bridge and the staticlib call each other (C++ -> Rust for
@@ -112,6 +135,7 @@ endfunction()
 #   binary outside that group: CMake rejects a library that is both in and
 #   out of a group.
 function(ffi_tasks_link_bridge target scope crate)
+  set(crate_bridges ${ARGN})
   if(TARGET "${crate}-static")
     set(archive "${crate}-static")
   else()
@@ -123,10 +147,11 @@ function(ffi_tasks_link_bridge target scope crate)
   endif()
   target_link_libraries("${target}" ${scope} ffi_tasks::headers)
   if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.24)
-    target_link_libraries("${target}" ${scope} "$<LINK_GROUP:RESCAN,${bridge},${archive}>")
+    string(JOIN "," group ${bridge} ${crate_bridges} ${archive})
+    target_link_libraries("${target}" ${scope} "$<LINK_GROUP:RESCAN,${group}>")
   else()
-    # Without link groups: bridge first (C++ -> Rust). Rust -> C++ calls then
+    # Without link groups: bridges first (C++ -> Rust). Rust -> C++ calls then
     # resolve only if the program itself uses the bridge.
-    target_link_libraries("${target}" ${scope} "${bridge}" "${archive}")
+    target_link_libraries("${target}" ${scope} "${bridge}" ${crate_bridges} "${archive}")
   endif()
 endfunction()
