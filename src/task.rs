@@ -70,7 +70,6 @@
 //!     // - If it completed with an error, return `null` and update the
 //!     //   LAST_ERROR appropriately
 //!     // - Return `null` and *don't* set LAST_ERROR if the task isn't done
-//!     clear_last_error();
 //!     let ret = spin_poll(handle);
 //!     assert_eq!(last_error_length(), 0, "There shouldn't have been any errors");
 //!     assert!(ret.is_null(), "The task should still be running");
