@@ -153,6 +153,19 @@ mod ffi {
     }
 }
 
+// The layouts C++ relies on to move a task's `String`, `Vec<T>` or `Box<T>`
+// result out in place as a `rust::String`, `rust::Vec<T>` or `rust::Box<T>`
+// (asserted again on the C++ side, in cpp/include/ffi_tasks/rich.hpp).
+const _: () = {
+    use std::mem::{align_of, size_of};
+    assert!(size_of::<String>() == 3 * size_of::<usize>());
+    assert!(align_of::<String>() == align_of::<usize>());
+    assert!(size_of::<Vec<u8>>() == 3 * size_of::<usize>());
+    assert!(size_of::<Vec<u64>>() == 3 * size_of::<usize>());
+    assert!(size_of::<Box<u8>>() == size_of::<usize>());
+    assert!(size_of::<Box<CancellationToken>>() == size_of::<usize>());
+};
+
 use self::cpp_job::JobHandle;
 use crate::cancel::CancellationToken;
 use ffi::LastError;
