@@ -35,6 +35,40 @@ struct handle_vtable {
   Error (*take_error)(const char *operation);      // the last call's error
 };
 
+// Whether T looks like a rust::Box (into_raw() and a static from_raw()).
+template <class T, class = void>
+struct is_box_like : std::false_type {};
+template <class T>
+struct is_box_like<T, std::void_t<decltype(std::declval<T &>().into_raw()),
+                                  decltype(T::from_raw(std::declval<T &>().into_raw()))>>
+    : std::true_type {};
+
+// How a value leaves a Rust result when the traits have no adopt(): moved
+// out, then the result freed with `destroy` (even when the move throws).
+// Specialized for types whose moved-from state Rust cannot drop: rust::Box
+// (ffi_tasks/rich.hpp, included with the bridge).
+template <class T, class = void>
+struct output_adopter {
+  static_assert(!is_box_like<T>::value,
+                "a rust::Box output needs ffi_tasks/rich.hpp (the cxx bridge): moving out of "
+                "the Rust result would leave a null Box for result_destroy to drop");
+
+  template <class Output, class Destroy>
+  static T adopt(Output *result, Destroy destroy) {
+    struct free_on_exit {
+      Output *result;
+      Destroy destroy;
+      ~free_on_exit() { destroy(result); }
+    } guard{result, destroy};
+    if constexpr (std::is_empty<T>::value) {
+      // A zero-sized Rust output: the pointer is dangling, never read it.
+      return T{};
+    } else {
+      return T(std::move(*guard.result));
+    }
+  }
+};
+
 template <class Traits, class = void>
 struct has_adopt : std::false_type {};
 template <class Traits>
@@ -80,17 +114,7 @@ struct backend {
     } else if constexpr (std::is_same<value_type, Owned<output_type>>::value) {
       return value_type(output(r), &Traits::result_destroy);
     } else {
-      // Frees the Rust result however the value leaves this function.
-      struct free_on_exit {
-        output_type *result;
-        ~free_on_exit() { Traits::result_destroy(result); }
-      } guard{output(r)};
-      if constexpr (std::is_empty<value_type>::value) {
-        // A zero-sized Rust output: the pointer is dangling, never read it.
-        return value_type{};
-      } else {
-        return value_type(std::move(*guard.result));
-      }
+      return output_adopter<value_type>::adopt(output(r), &Traits::result_destroy);
     }
   }
 
@@ -122,3 +146,9 @@ inline constexpr handle_vtable<typename Traits::value_type> vtable_for = {
 
 }  // namespace detail
 FFI_TASKS_END_NAMESPACE
+
+// rust::Box outputs (and the layout checks of rust::String/Vec) come with
+// the bridge.
+#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
+#include "ffi_tasks/rich.hpp"
+#endif
