@@ -714,6 +714,9 @@ fn a_callback_may_call_back_into_its_handle_when_run_immediately() {
         gate_result_destroy(r);
         let data = ptr::from_ref(seen).cast_mut().cast();
         assert_eq!(gate_on_complete(h, Some(reenter), data), 0);
+        // The callback's own poll failed (already taken) on this thread, but
+        // on_complete succeeded: LAST_ERROR says so.
+        assert_no_error();
         assert_eq!(seen.done.get(), 1, "ran before on_complete returned");
         assert_eq!(
             seen.status.load(Ordering::SeqCst),

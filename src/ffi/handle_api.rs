@@ -256,6 +256,9 @@ pub unsafe fn on_complete<O>(
             // `user_data` from any thread, exactly once.
             unsafe { callback(data.0) }
         })?;
+        // The callback may have run right now, on this thread, and called
+        // functions that set LAST_ERROR; this call succeeded, so clear it.
+        crate::error_handling::clear_last_error();
         Ok(0)
     })
 }
