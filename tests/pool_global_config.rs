@@ -7,7 +7,7 @@ mod core_support;
 
 use std::{os::raw::c_int, time::Duration};
 
-use core_support::{assert_error, assert_no_error, Ending, Gate, PATIENCE};
+use core_support::{assert_error, assert_no_error, set_stale_error, Ending, Gate, PATIENCE};
 use ffi_tasks::{
     c::{self, PoolStats},
     error::ErrorKind,
@@ -44,7 +44,8 @@ fn configure_before_the_first_spawn_only() {
         Err(ConfigError::Invalid(_))
     ));
 
-    // The first valid configuration wins.
+    // The first valid configuration wins (and clears a stale error).
+    set_stale_error();
     assert_eq!(
         c::ffi_tasks_pool_configure(2, PATIENCE.as_millis() as u64),
         0
