@@ -17,11 +17,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <type_traits>
 
 #include "ffi_tasks/detail/config.hpp"
 #include "ffi_tasks/ffi_tasks.h"
+#include "ffi_tasks/owned.hpp"
 #include "ffi_tasks/status.hpp"
 
 FFI_TASKS_BEGIN_NAMESPACE
@@ -57,10 +57,6 @@ FFI_TASKS_BEGIN_NAMESPACE
 // returns its failure value (null, -1) and leaves error_kind() != 0.
 template <class Task>
 struct task_traits {};
-
-// An owned Rust result: freed with the task's result_destroy when destroyed.
-template <class T>
-using Owned = std::unique_ptr<T, void (*)(T *)>;
 
 // Whether `Task` was bound with FFI_TASKS_CPP_TASK (or task_traits was
 // specialized by hand).
