@@ -1,0 +1,81 @@
+// The rich-output example tasks (cpp/example_tasks/src/rich.rs) bound to
+// C++, and small helpers shared by the bridge tests.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "ffi_tasks/bridge.hpp"
+#include "ffi_tasks_example_tasks_bridge/rich.h"
+
+// ----- C++ mirrors of the #[repr(C)] task structs
+
+// Output String: "ffi_tasks " repeated `repeat` times.
+struct Text {
+  std::uint64_t repeat;
+};
+
+// Output Vec<u8>: byte i is (i as u8) ^ seed; fails above 1 GiB.
+struct Bytes {
+  std::uint64_t len;
+  std::uint8_t seed;
+};
+
+// Output Vec<u64>: 0, 1, 4, ..., (n-1)^2.
+struct Squares {
+  std::uint64_t n;
+};
+
+// Output Box<Blob>: a Blob of `size` bytes (byte i is i as u8).
+struct MakeBlob {
+  std::uint64_t size;
+};
+
+FFI_TASKS_CPP_TASK(text, Text, rust::String);
+FFI_TASKS_CPP_TASK(bytes, Bytes, rust::Vec<std::uint8_t>);
+FFI_TASKS_CPP_TASK(squares, Squares, rust::Vec<std::uint64_t>);
+FFI_TASKS_CPP_TASK(blob, MakeBlob, rust::Box<ffi_tasks_example::Blob>);
+
+namespace bridge_support {
+
+// Bound for every blocking wait: never hit on a loaded machine, but a bug
+// fails instead of hanging.
+constexpr std::uint64_t kWaitMs = 60000;
+
+// Repeats `done()` (yielding in between) until it holds or kWaitMs passes;
+// returns whether it held. For counters updated just after a task's handle
+// sees it finish (pool statistics), where there is nothing to block on.
+template <class F>
+bool eventually(F &&done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWaitMs);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+// The pool's counters once nothing runs or waits: every task finished
+// before the call is counted (a worker counts a task just after its handle
+// sees it finish). Fails the test if the pool does not settle.
+inline ffi_tasks::PoolStats settled_stats() {
+  ffi_tasks::PoolStats stats{};
+  const bool settled = eventually([&] {
+    stats = ffi_tasks::pool_stats();
+    return stats.running == 0 && stats.queued == 0;
+  });
+  EXPECT_TRUE(settled) << "the pool still runs tasks after " << kWaitMs << " ms";
+  return stats;
+}
+
+// The total of the pool's finished-task counters.
+inline std::uint64_t finished_total(const ffi_tasks::PoolStats &s) {
+  return s.completed + s.failed + s.cancelled;
+}
+
+}  // namespace bridge_support
