@@ -37,7 +37,8 @@ pub enum ErrorKind {
     /// the executor refused or dropped it).
     SpawnFailed = 8,
     /// A handle pointer that was destroyed, consumed or never returned by
-    /// `spawn` (only detected with the `handle-registry` feature).
+    /// this task's `spawn` (only detected with the `handle-registry`
+    /// feature).
     InvalidHandle = 9,
 }
 
@@ -184,5 +185,7 @@ pub struct SpawnFailed(pub String);
 /// A handle pointer that is not live (destroyed, consumed by `wait`, or never
 /// returned by `spawn`). Only detected with the `handle-registry` feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-#[error("invalid handle {0:#x}: it was destroyed, consumed by wait, or never returned by spawn")]
+#[error(
+    "invalid handle {0:#x}: it was destroyed, consumed by wait, or never returned by this task's spawn"
+)]
 pub struct InvalidHandle(pub usize);

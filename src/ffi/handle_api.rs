@@ -35,7 +35,7 @@ unsafe fn handle_ref<'a, O>(handle: *mut TaskHandle<O>) -> Result<&'a TaskHandle
     if handle.is_null() {
         return Err(NullPointer("handle").into());
     }
-    registry::check(handle as usize)?;
+    registry::check::<TaskHandle<O>>(handle as usize)?;
     // SAFETY: non-null, and the caller promises it is a live handle from
     // `spawn` (a `Box::into_raw`), so it points to a valid `TaskHandle`.
     Ok(unsafe { &*handle })
@@ -50,7 +50,7 @@ unsafe fn handle_take<O>(handle: *mut TaskHandle<O>) -> Result<Box<TaskHandle<O>
     if handle.is_null() {
         return Err(NullPointer("handle").into());
     }
-    registry::remove(handle as usize)?;
+    registry::remove::<TaskHandle<O>>(handle as usize)?;
     // SAFETY: a live pointer from `Box::into_raw` in `spawn`, given up by the
     // caller; the registry (when enabled) guarantees it is taken once.
     Ok(unsafe { Box::from_raw(handle) })
@@ -58,7 +58,7 @@ unsafe fn handle_take<O>(handle: *mut TaskHandle<O>) -> Result<Box<TaskHandle<O>
 
 fn into_handle_ptr<O>(handle: TaskHandle<O>) -> *mut TaskHandle<O> {
     let ptr = Box::into_raw(Box::new(handle));
-    registry::insert(ptr as usize);
+    registry::insert::<TaskHandle<O>>(ptr as usize);
     ptr
 }
 

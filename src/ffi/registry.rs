@@ -1,8 +1,9 @@
 //! The misuse guard: with the `handle-registry` feature every handle pointer
-//! returned by `spawn` is recorded until it is destroyed or consumed, and
-//! every call checks its handle against the record first. A destroyed,
-//! consumed or forged pointer is then an [`InvalidHandle`] error instead of
-//! undefined behaviour.
+//! returned by `spawn` is recorded, with its handle type, until it is
+//! destroyed or consumed, and every call checks its handle against the record
+//! first. A destroyed, consumed or forged pointer, or a live handle passed to
+//! another task type's functions (a handle of a different output type), is
+//! then an [`InvalidHandle`] error instead of undefined behaviour.
 //!
 //! Limits: it catches use after destroy/wait on any thread, but not a destroy
 //! that races with a call still running on the same handle on another thread
@@ -12,36 +13,40 @@
 #[cfg(feature = "handle-registry")]
 mod imp {
     use std::{
-        collections::HashSet,
+        any::type_name,
+        collections::{hash_map::Entry, HashMap},
         sync::{Mutex, OnceLock},
     };
 
     use crate::error::InvalidHandle;
 
-    fn live() -> std::sync::MutexGuard<'static, HashSet<usize>> {
-        static LIVE: OnceLock<Mutex<HashSet<usize>>> = OnceLock::new();
+    /// Live handle addresses and the type each one points to (`type_name`
+    /// rather than `TypeId`, which would need `'static` output types).
+    fn live() -> std::sync::MutexGuard<'static, HashMap<usize, &'static str>> {
+        static LIVE: OnceLock<Mutex<HashMap<usize, &'static str>>> = OnceLock::new();
         LIVE.get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn insert(addr: usize) {
-        live().insert(addr);
+    pub(crate) fn insert<H>(addr: usize) {
+        live().insert(addr, type_name::<H>());
     }
 
-    pub(crate) fn check(addr: usize) -> Result<(), InvalidHandle> {
-        if live().contains(&addr) {
-            Ok(())
-        } else {
-            Err(InvalidHandle(addr))
+    pub(crate) fn check<H>(addr: usize) -> Result<(), InvalidHandle> {
+        match live().get(&addr) {
+            Some(ty) if *ty == type_name::<H>() => Ok(()),
+            _ => Err(InvalidHandle(addr)),
         }
     }
 
-    pub(crate) fn remove(addr: usize) -> Result<(), InvalidHandle> {
-        if live().remove(&addr) {
-            Ok(())
-        } else {
-            Err(InvalidHandle(addr))
+    pub(crate) fn remove<H>(addr: usize) -> Result<(), InvalidHandle> {
+        match live().entry(addr) {
+            Entry::Occupied(e) if *e.get() == type_name::<H>() => {
+                e.remove();
+                Ok(())
+            }
+            _ => Err(InvalidHandle(addr)),
         }
     }
 }
@@ -51,15 +56,15 @@ mod imp {
     use crate::error::InvalidHandle;
 
     #[inline(always)]
-    pub(crate) fn insert(_addr: usize) {}
+    pub(crate) fn insert<H>(_addr: usize) {}
 
     #[inline(always)]
-    pub(crate) fn check(_addr: usize) -> Result<(), InvalidHandle> {
+    pub(crate) fn check<H>(_addr: usize) -> Result<(), InvalidHandle> {
         Ok(())
     }
 
     #[inline(always)]
-    pub(crate) fn remove(_addr: usize) -> Result<(), InvalidHandle> {
+    pub(crate) fn remove<H>(_addr: usize) -> Result<(), InvalidHandle> {
         Ok(())
     }
 }
