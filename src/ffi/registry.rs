@@ -52,6 +52,7 @@ mod imp {
 }
 
 #[cfg(not(feature = "handle-registry"))]
+#[allow(clippy::extra_unused_type_parameters)] // same signatures as above
 mod imp {
     use crate::error::InvalidHandle;
 
