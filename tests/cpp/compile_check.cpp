@@ -1,0 +1,95 @@
+// Compile-only check of the public headers: instantiates every member of
+// TaskHandle<T> (and the rest of the API) so that the compiler sees all the
+// template code, under each compiler, language standard and exception mode
+// of the matrix (tests/cpp/CMakeLists.txt). Never linked or run.
+#include "ffi_tasks/ffi_tasks.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+namespace compile_check {
+struct Task {
+  std::uint64_t n;
+};
+struct Big {
+  std::uint64_t a;
+  double b;
+};
+struct OwnedTask {
+  int x;
+};
+struct UnitJob {
+  int x;
+};
+}  // namespace compile_check
+
+FFI_TASKS_CPP_TASK(check_u64, compile_check::Task, std::uint64_t);
+FFI_TASKS_CPP_TASK(check_big, compile_check::Big, compile_check::Big);
+FFI_TASKS_CPP_TASK_OWNED(check_owned, compile_check::OwnedTask, compile_check::Big);
+FFI_TASKS_CPP_TASK(check_unit, compile_check::UnitJob, ffi_tasks::Unit);
+
+// Every non-template member, for each kind of value type.
+template class ffi_tasks::TaskHandle<std::uint64_t>;
+template class ffi_tasks::TaskHandle<compile_check::Big>;
+template class ffi_tasks::TaskHandle<ffi_tasks::Owned<compile_check::Big>>;
+template class ffi_tasks::TaskHandle<ffi_tasks::Unit>;
+template class ffi_tasks::Result<int>;
+template class ffi_tasks::Owned<compile_check::Big>;
+
+namespace compile_check {
+
+// The member templates and free functions.
+template <class Task>
+void use_everything(const Task &task) {
+  auto handle = ffi_tasks::spawn(task);
+  auto tried = ffi_tasks::try_spawn(task);
+  (void)handle.wait_for(std::chrono::milliseconds(1));
+  (void)handle.wait_for(std::chrono::duration<double>(0.5));
+  (void)handle.wait_until(std::chrono::steady_clock::now());
+  (void)handle.try_wait_for(std::chrono::seconds(1));
+  handle.on_complete([]() noexcept {});
+  (void)handle.try_on_complete([]() noexcept {});
+  (void)handle.progress().fraction();
+  (void)ffi_tasks::to_string(handle.status());
+#if FFI_TASKS_USE_EXCEPTIONS
+  auto future = std::move(handle).to_future();
+  (void)future;
+#endif
+#if FFI_TASKS_HAS_STOP_TOKEN
+  (void)std::move(*tried).wait(std::stop_token());
+#endif
+}
+
+void instantiate() {
+  use_everything(Task{1});
+  use_everything(Big{1, 2.0});
+  use_everything(OwnedTask{1});
+  use_everything(UnitJob{1});
+  (void)ffi_tasks::last_error();
+  (void)ffi_tasks::version();
+  (void)ffi_tasks::make_error_code(ffi_tasks::ErrorKind::failed).message();
+  (void)ffi_tasks::to_string(ffi_tasks::ErrorKind::usage);
+}
+
+#if FFI_TASKS_HAS_COROUTINES
+// co_await needs a coroutine; this one is never run.
+struct Fire {
+  struct promise_type {
+    Fire get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+Fire await_everything() {
+  (void)co_await ffi_tasks::spawn(Task{1});
+  (void)co_await ffi_tasks::spawn(Big{1, 2.0});
+  (void)co_await ffi_tasks::spawn(OwnedTask{1});
+  (void)co_await ffi_tasks::spawn(UnitJob{1});
+}
+#endif
+
+}  // namespace compile_check
