@@ -40,12 +40,20 @@ using Token = const CancellationToken &;
 
 // ----- compile-time properties
 
-static_assert(std::is_same<decltype(ffi_tasks::spawn([](Token) { return 1; })), TaskHandle<int>>::value,
+struct ReturnsInt {
+  int operator()(Token) const { return 1; }
+};
+struct ReturnsNothing {
+  void operator()(Token) const {}
+};
+struct ReturnsString {
+  std::string operator()(Token) const { return std::string(); }
+};
+static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsInt{})), TaskHandle<int>>::value,
               "a job gives the same handle type as a Rust task yielding int");
-static_assert(std::is_same<decltype(ffi_tasks::spawn([](Token) {})), TaskHandle<ffi_tasks::Unit>>::value,
+static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsNothing{})), TaskHandle<ffi_tasks::Unit>>::value,
               "a void job yields Unit");
-static_assert(std::is_same<decltype(ffi_tasks::spawn([](Token) { return std::string(); })),
-                           TaskHandle<std::string>>::value,
+static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsString{})), TaskHandle<std::string>>::value,
               "");
 static_assert(std::is_same<decltype(ffi_tasks::spawn(Add{})), TaskHandle<std::uint64_t>>::value,
               "binding a Rust task is unaffected by the callable overload");
