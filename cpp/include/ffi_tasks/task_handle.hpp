@@ -12,9 +12,11 @@
 // ffi_tasks::Error subclass (error.hpp); every throwing call has a try_* twin
 // returning Result<...> that never throws an ffi_tasks error.
 //
-// Thread safety: as for a std::unique_ptr. The const members (cancel,
-// cancelled, status, progress) may be called from several threads at once;
-// everything else needs exclusive access.
+// Thread safety: the members that keep the handle (poll, wait_for,
+// wait_until, cancel, cancelled, status, progress, on_complete and their
+// try_* forms) may be called from several threads at once; those that end
+// or replace it (wait, to_future, co_await, reset, swap, assignment,
+// destruction) need exclusive access, as for a std::unique_ptr.
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,372 @@
+// ffi_tasks_demo: real Rust tasks driven from C++ through ffi_tasks.
+//
+// Counts primes and hashes generated data on the ffi_tasks pool, in
+// parallel, with a live progress bar read from each task's progress. Ctrl-C
+// cancels every running task; the demo then reports what finished and how
+// far the rest got. Run with --help for the options.
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include "ffi_tasks/ffi_tasks.hpp"
+
+// ----- the Rust tasks (cpp/example_tasks/src/lib.rs), one line each
+
+// Counts the primes below `limit`.
+struct CountPrimes {
+  std::uint64_t limit;
+};
+// Hashes `megabytes` MiB of data generated from `seed`.
+struct HashBuffer {
+  std::uint64_t megabytes;
+  std::uint64_t seed;
+};
+
+FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);
+FFI_TASKS_CPP_TASK(hash, HashBuffer, std::uint64_t);
+
+namespace {
+
+// ----- Ctrl-C
+
+static_assert(std::atomic<bool>::is_always_lock_free, "used from a signal handler");
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) {
+  interrupted.store(true);
+  // A second Ctrl-C ends the program the usual way.
+  std::signal(SIGINT, SIG_DFL);
+}
+
+// ----- options
+
+struct Options {
+  std::vector<std::uint64_t> primes;  // limits
+  std::vector<std::uint64_t> hashes;  // sizes in MiB
+  std::uint64_t refresh_ms = 100;
+  std::optional<std::uint64_t> self_interrupt_after_ms;
+};
+
+void print_usage(std::FILE *out) {
+  std::fprintf(out,
+               "Usage: ffi_tasks_demo [options]\n"
+               "\n"
+               "Runs Rust tasks in parallel on the ffi_tasks pool and shows their progress.\n"
+               "Ctrl-C cancels the running tasks and prints how far each got.\n"
+               "\n"
+               "Options:\n"
+               "  --primes N      count the primes below N (repeatable)\n"
+               "  --hash MIB      hash MIB MiB of generated data (repeatable)\n"
+               "  --refresh-ms MS redraw the progress every MS milliseconds (default 100)\n"
+               "  --self-interrupt-after-ms MS\n"
+               "                  send this process SIGINT after MS milliseconds, as Ctrl-C\n"
+               "                  would (for tests)\n"
+               "  -h, --help      show this help\n"
+               "\n"
+               "Default (no task options): --primes 2000000 --primes 1000000 --hash 256 --hash 128,\n"
+               "a few seconds in a debug build.\n");
+}
+
+bool parse_u64(const char *text, std::uint64_t &out) {
+  if (text == nullptr || *text == '\0' || *text == '-') {
+    return false;
+  }
+  char *end = nullptr;
+  errno = 0;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == nullptr || *end != '\0') {
+    return false;
+  }
+  out = static_cast<std::uint64_t>(value);
+  return true;
+}
+
+// nullopt: exit with the returned code.
+std::optional<Options> parse_args(int argc, char **argv, int &exit_code) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      print_usage(stdout);
+      exit_code = 0;
+      return std::nullopt;
+    }
+    const bool takes_value = arg == "--primes" || arg == "--hash" || arg == "--refresh-ms" ||
+                             arg == "--self-interrupt-after-ms";
+    if (!takes_value) {
+      std::fprintf(stderr, "ffi_tasks_demo: unknown option '%s'\n\n", arg.c_str());
+      print_usage(stderr);
+      exit_code = 2;
+      return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    if (i + 1 >= argc || !parse_u64(argv[i + 1], value)) {
+      std::fprintf(stderr, "ffi_tasks_demo: %s needs a non-negative integer\n", arg.c_str());
+      exit_code = 2;
+      return std::nullopt;
+    }
+    ++i;
+    if (arg == "--primes") {
+      options.primes.push_back(value);
+    } else if (arg == "--hash") {
+      options.hashes.push_back(value);
+    } else if (arg == "--refresh-ms") {
+      options.refresh_ms = std::max<std::uint64_t>(value, 1);
+    } else {
+      options.self_interrupt_after_ms = value;
+    }
+  }
+  if (options.primes.empty() && options.hashes.empty()) {
+    options.primes = {2000000, 1000000};
+    options.hashes = {256, 128};
+  }
+  return options;
+}
+
+// ----- the jobs
+
+enum class State { running, done, cancelled, failed };
+
+struct Job {
+  std::string name;
+  ffi_tasks::TaskHandle<std::uint64_t> handle;
+  bool hex_result = false;  // a hash: print in hex
+  State state = State::running;
+  std::uint64_t value = 0;
+  std::string error;
+  ffi_tasks::Progress progress;
+  double seconds = 0.0;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Takes the job's outcome if the task has finished (poll never blocks).
+void collect(Job &job, Clock::time_point start) {
+  job.progress = job.handle.progress();
+  try {
+    if (std::optional<std::uint64_t> value = job.handle.poll()) {
+      job.value = *value;
+      job.state = State::done;
+    }
+  } catch (const ffi_tasks::TaskCancelled &) {
+    job.state = State::cancelled;
+  } catch (const ffi_tasks::Error &e) {
+    job.error = e.what();
+    job.state = State::failed;
+  }
+  if (job.state != State::running) {
+    job.seconds = seconds_since(start);
+    job.progress = job.handle.progress();
+    job.handle.reset();
+  }
+}
+
+// After cancel(): blocks until the task has stopped and records how it
+// ended (a task that was about to finish may still deliver its value) and
+// where its progress stopped.
+void finish(Job &job, Clock::time_point start) {
+  try {
+    if (std::optional<std::uint64_t> value = job.handle.wait_for(std::chrono::hours(1))) {
+      job.value = *value;
+      job.state = State::done;
+    }
+  } catch (const ffi_tasks::TaskCancelled &) {
+    job.state = State::cancelled;
+  } catch (const ffi_tasks::Error &e) {
+    job.error = e.what();
+    job.state = State::failed;
+  }
+  job.seconds = seconds_since(start);
+  job.progress = job.handle.progress();
+  job.handle.reset();
+}
+
+std::string percent(const ffi_tasks::Progress &progress) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%5.1f%%", progress.fraction().value_or(0.0) * 100.0);
+  return text;
+}
+
+std::string bar(const ffi_tasks::Progress &progress, int width) {
+  const double fraction = progress.fraction().value_or(0.0);
+  const int filled = static_cast<int>(fraction * width + 0.5);
+  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+         std::string(static_cast<std::size_t>(width - filled), '.') + "]";
+}
+
+std::string outcome(const Job &job) {
+  char text[160];
+  switch (job.state) {
+    case State::running:
+      return "running";
+    case State::done:
+      if (job.hex_result) {
+        std::snprintf(text, sizeof text, "done in %.2fs: hash %016llx", job.seconds,
+                      static_cast<unsigned long long>(job.value));
+      } else {
+        std::snprintf(text, sizeof text, "done in %.2fs: %llu primes", job.seconds,
+                      static_cast<unsigned long long>(job.value));
+      }
+      return text;
+    case State::cancelled:
+      std::snprintf(text, sizeof text, "cancelled after %.2fs at %llu/%llu", job.seconds,
+                    static_cast<unsigned long long>(job.progress.done),
+                    static_cast<unsigned long long>(job.progress.total));
+      return text;
+    case State::failed:
+      return "failed: " + job.error;
+  }
+  return "?";
+}
+
+// Redraws one line per job in place (a terminal) or appends a compact
+// status line (a pipe or file, at most once a second).
+class Display {
+ public:
+  explicit Display(std::size_t name_width) : tty_(isatty(STDOUT_FILENO) == 1), width_(name_width) {}
+
+  void draw(const std::vector<Job> &jobs, bool final) {
+    if (tty_) {
+      if (drawn_) {
+        std::printf("\x1b[%zuA", jobs.size());  // back to the first job's line
+      }
+      for (const Job &job : jobs) {
+        std::printf("\r\x1b[2K  %-*s %s %s  %s\n", static_cast<int>(width_), job.name.c_str(),
+                    bar(job.progress, 30).c_str(), percent(job.progress).c_str(),
+                    outcome(job).c_str());
+      }
+      drawn_ = true;
+    } else if (final) {
+      for (const Job &job : jobs) {
+        std::printf("  %-*s %s %s  %s\n", static_cast<int>(width_), job.name.c_str(),
+                    bar(job.progress, 30).c_str(), percent(job.progress).c_str(),
+                    outcome(job).c_str());
+      }
+    } else if (Clock::now() >= next_line_) {
+      next_line_ = Clock::now() + std::chrono::seconds(1);
+      std::printf("  progress:");
+      for (const Job &job : jobs) {
+        std::printf(" %s", percent(job.progress).c_str());
+      }
+      std::printf("\n");
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  bool tty_;
+  std::size_t width_;
+  bool drawn_ = false;
+  Clock::time_point next_line_ = Clock::now();
+};
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  int exit_code = 0;
+  const std::optional<Options> options = parse_args(argc, argv, exit_code);
+  if (!options) {
+    return exit_code;
+  }
+  std::signal(SIGINT, on_interrupt);
+
+  const Clock::time_point start = Clock::now();
+  std::vector<Job> jobs;
+  try {
+    for (const std::uint64_t limit : options->primes) {
+      Job job;
+      job.name = "primes below " + std::to_string(limit);
+      job.handle = ffi_tasks::spawn(CountPrimes{limit});
+      jobs.push_back(std::move(job));
+    }
+    std::uint64_t seed = 1;
+    for (const std::uint64_t megabytes : options->hashes) {
+      Job job;
+      job.name = "hash " + std::to_string(megabytes) + " MiB (seed " + std::to_string(seed) + ")";
+      job.handle = ffi_tasks::spawn(HashBuffer{megabytes, seed++});
+      job.hex_result = true;
+      jobs.push_back(std::move(job));
+    }
+  } catch (const ffi_tasks::Error &e) {
+    std::fprintf(stderr, "ffi_tasks_demo: cannot start a task: %s\n", e.what());
+    return 1;  // the handles already spawned are cancelled by their destructors
+  }
+
+  std::size_t name_width = 0;
+  for (const Job &job : jobs) {
+    name_width = std::max(name_width, job.name.size());
+  }
+  std::printf("ffi_tasks %s demo: %zu Rust task(s) running in parallel (Ctrl-C cancels)\n",
+              std::string(ffi_tasks::version()).c_str(), jobs.size());
+  Display display(name_width);
+
+  const auto running = [&jobs] {
+    return std::count_if(jobs.begin(), jobs.end(),
+                         [](const Job &job) { return job.state == State::running; });
+  };
+  bool self_interrupted = false;
+  while (running() > 0 && !interrupted.load()) {
+    for (Job &job : jobs) {
+      if (job.state == State::running) {
+        collect(job, start);
+      }
+    }
+    display.draw(jobs, false);
+    if (options->self_interrupt_after_ms && !self_interrupted &&
+        seconds_since(start) * 1000.0 >= static_cast<double>(*options->self_interrupt_after_ms)) {
+      self_interrupted = true;
+      std::raise(SIGINT);  // through the real handler, as Ctrl-C
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options->refresh_ms));
+  }
+
+  const bool was_interrupted = interrupted.load();
+  std::size_t cancelled = 0;
+  if (was_interrupted) {
+    // Cancel them all first, so they stop together, then collect.
+    for (Job &job : jobs) {
+      if (job.state == State::running) {
+        job.handle.cancel();
+      }
+    }
+    for (Job &job : jobs) {
+      if (job.state == State::running) {
+        finish(job, start);
+        cancelled += job.state == State::cancelled ? 1 : 0;
+      }
+    }
+  }
+  display.draw(jobs, true);
+
+  std::size_t done = 0;
+  std::size_t failed = 0;
+  for (const Job &job : jobs) {
+    done += job.state == State::done ? 1 : 0;
+    failed += job.state == State::failed ? 1 : 0;
+  }
+  if (was_interrupted) {
+    std::printf("Interrupted: cancelled %zu running task(s); %zu had finished. (%.2fs)\n",
+                cancelled, done, seconds_since(start));
+    return 130;
+  }
+  std::printf("All %zu task(s) finished: %zu done, %zu failed. (%.2fs)\n", jobs.size(), done,
+              failed, seconds_since(start));
+  return failed == 0 ? 0 : 1;
+}
