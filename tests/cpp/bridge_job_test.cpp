@@ -32,7 +32,7 @@ namespace {
 
 // A user exception type: it must come back as itself, not as a TaskFailed.
 struct ParseError : std::runtime_error {
-  ParseError(const std::string &what, int line) : std::runtime_error(what), line(line) {}
+  ParseError(const std::string &what, int at_line) : std::runtime_error(what), line(at_line) {}
   int line;
 };
 
