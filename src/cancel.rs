@@ -51,7 +51,7 @@ struct Inner {
     /// Keeps the parent alive as long as this token is: a parent only holds
     /// weak links to its children, so without this a dropped middle token
     /// would cut its descendants off from the root's `cancel`.
-    _parent: Option<Arc<Inner>>,
+    parent: Option<Arc<Inner>>,
     /// Progress reported by the task holding this token.
     done: AtomicU64,
     total: AtomicU64,
@@ -94,7 +94,7 @@ impl CancellationToken {
                 children: Mutex::new(Vec::new()),
                 done: AtomicU64::new(0),
                 total: AtomicU64::new(0),
-                _parent: parent,
+                parent,
             }),
         }
     }
@@ -198,6 +198,20 @@ impl CancellationToken {
     /// Whether `self` and `other` are clones of one token.
     pub fn same_as(&self, other: &CancellationToken) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Drop for Inner {
+    /// Frees the chain of parents this token kept alive in a loop: dropping
+    /// them recursively would use one stack frame per level.
+    fn drop(&mut self) {
+        let mut parent = self.parent.take();
+        while let Some(node) = parent {
+            parent = match Arc::try_unwrap(node) {
+                Ok(mut inner) => inner.parent.take(),
+                Err(_) => None, // still in use: someone else frees it later
+            };
+        }
     }
 }
 

@@ -222,3 +222,23 @@ fn progress_is_shared_by_clones() {
     assert_eq!(token.progress().done, 25);
     assert_eq!(child.progress().fraction(), Some(0.5));
 }
+
+#[test]
+fn dropping_a_very_deep_chain_of_children_does_not_overflow_the_stack() {
+    // Each child keeps its parent alive; freeing a long chain must not
+    // recurse once per level. A small stack makes a recursive drop fail.
+    let dropper = thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(|| {
+            let root = CancellationToken::new();
+            let mut leaf = root.child_token();
+            for _ in 0..100_000 {
+                leaf = leaf.child_token();
+            }
+            drop(root);
+            assert!(!leaf.cancelled());
+            drop(leaf);
+        })
+        .unwrap();
+    dropper.join().unwrap();
+}
