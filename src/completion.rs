@@ -19,7 +19,8 @@
 //! Hand-written because no channel crate offers "take once, then report
 //! already-taken" together with a registrable completion callback and a
 //! lock-free status read; it is small enough to model-check with loom
-//! (`cargo test --lib` with `RUSTFLAGS="--cfg loom"`).
+//! (`scripts/loom.sh`: `cargo test --lib` with
+//! `RUSTFLAGS="--cfg ffi_tasks_loom"`).
 
 use std::time::{Duration, Instant};
 
@@ -172,7 +173,7 @@ impl<T> Completion<T> {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, ffi_tasks_loom))]
 mod loom_tests {
     use super::*;
     use loom::sync::{
@@ -265,6 +266,158 @@ mod loom_tests {
             drop(c); // the handle is destroyed before the task finishes
             worker.join().unwrap();
             assert_eq!(calls.load(Ordering::SeqCst), 1);
+        });
+    }
+
+    /// An output whose drops are counted.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Result taken: a poll and a wait race with completion; exactly one of
+    /// them gets the value, the other sees "running" (poll only) or
+    /// `AlreadyTaken`, and the value is dropped exactly once.
+    #[test]
+    fn concurrent_poll_and_wait_take_the_outcome_once() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<Counted>::new());
+            let drops = Arc::new(AtomicUsize::new(0));
+            let worker = {
+                let (c, drops) = (c.clone(), drops.clone());
+                loom::thread::spawn(move || {
+                    c.complete(Ok(Counted(drops)));
+                })
+            };
+            let poller = {
+                let c = c.clone();
+                loom::thread::spawn(move || match c.try_take() {
+                    None => 0,
+                    Some(Ok(_value)) => 1,
+                    Some(Err(e)) => {
+                        assert_eq!(ErrorKind::of(&e), ErrorKind::AlreadyTaken);
+                        0
+                    }
+                })
+            };
+            let waited = match c.take_timeout(None).expect("an untimed wait returns") {
+                Ok(_value) => 1,
+                Err(e) => {
+                    assert_eq!(ErrorKind::of(&e), ErrorKind::AlreadyTaken);
+                    0
+                }
+            };
+            worker.join().unwrap();
+            let polled = poller.join().unwrap();
+            assert_eq!(polled + waited, 1, "the value must be taken exactly once");
+            assert_eq!(drops.load(Ordering::SeqCst), 1);
+            assert_eq!(c.status(), TaskStatus::Taken);
+        });
+    }
+
+    /// Cancel: the task completes with `Cancelled` while another thread reads
+    /// the lock-free status. Once the status says finished, a take must find
+    /// the outcome (the status never runs ahead of the state), and it is the
+    /// cancellation.
+    #[test]
+    fn finished_status_implies_the_outcome_is_there() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<u32>::new());
+            let worker = {
+                let c = c.clone();
+                loom::thread::spawn(move || {
+                    let (status, _) = c.complete(Err(crate::cancel::Cancelled.into())).unwrap();
+                    assert_eq!(status, TaskStatus::Cancelled);
+                })
+            };
+            match c.status() {
+                TaskStatus::Running => {}
+                TaskStatus::Cancelled => {
+                    let outcome = c.try_take().expect("finished, so the outcome is there");
+                    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::Cancelled);
+                    assert_eq!(c.status(), TaskStatus::Taken);
+                }
+                other => panic!("unexpected status {other}"),
+            }
+            worker.join().unwrap();
+            assert!(c.status().is_finished());
+        });
+    }
+
+    /// Destroy: the handle lets go of the slot while the task completes and
+    /// a callback is registered; the never-taken value is dropped exactly
+    /// once, by whichever side lets go last, and the callback runs once.
+    #[test]
+    fn destroy_racing_completion_and_registration_drops_the_value_once() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<Counted>::new());
+            let drops = Arc::new(AtomicUsize::new(0));
+            let calls = Arc::new(AtomicUsize::new(0));
+            let worker = {
+                let (c, drops) = (c.clone(), drops.clone());
+                loom::thread::spawn(move || {
+                    if let Some((_, Some(cb))) = c.complete(Ok(Counted(drops))) {
+                        cb();
+                    }
+                })
+            };
+            {
+                let calls = calls.clone();
+                let cb: Callback = Box::new(move || {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                });
+                if let Some(now) = c.set_callback(cb).unwrap() {
+                    now();
+                }
+            }
+            drop(c); // handle_destroy, possibly before the task finishes
+            worker.join().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 1, "value dropped once");
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "callback ran once");
+        });
+    }
+
+    /// Callback registration: two registrations race each other and the
+    /// completion; exactly one is accepted (before or after completion) and
+    /// exactly one callback runs, once.
+    #[test]
+    fn only_one_of_two_racing_registrations_is_accepted() {
+        loom::model(|| {
+            let c = Arc::new(Completion::<u32>::new());
+            let calls = Arc::new(AtomicUsize::new(0));
+            let worker = {
+                let c = c.clone();
+                loom::thread::spawn(move || {
+                    if let Some((_, Some(cb))) = c.complete(Ok(1)) {
+                        cb();
+                    }
+                })
+            };
+            let register = |c: &Completion<u32>, calls: &Arc<AtomicUsize>| {
+                let calls = calls.clone();
+                let cb: Callback = Box::new(move || {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                });
+                match c.set_callback(cb) {
+                    Ok(Some(now)) => {
+                        now();
+                        1
+                    }
+                    Ok(None) => 1,
+                    Err(CallbackAlreadySet) => 0,
+                }
+            };
+            let other = {
+                let (c, calls) = (c.clone(), calls.clone());
+                loom::thread::spawn(move || register(&c, &calls))
+            };
+            let accepted = register(&c, &calls) + other.join().unwrap();
+            worker.join().unwrap();
+            assert_eq!(accepted, 1, "exactly one registration accepted");
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "exactly one callback run");
         });
     }
 }

@@ -1,17 +1,21 @@
 //! The synchronisation primitives of the handle state machine
 //! (`completion.rs`): `std`'s in normal builds, [loom]'s when the crate is
-//! compiled with `--cfg loom`, so that the model tests explore every
-//! interleaving of completion, cancel, callback registration and take.
+//! compiled with `--cfg ffi_tasks_loom` (`scripts/loom.sh`), so that the model
+//! tests explore every interleaving of completion, cancel, callback
+//! registration and take. The cfg has the crate's name in it because a plain
+//! `--cfg loom` reaches every dependency, and some (`event-listener`, via the
+//! benchmarks' `blocking`) do not build with it unless their own `loom`
+//! feature is on.
 //!
 //! [loom]: https://docs.rs/loom
 
-#[cfg(loom)]
+#[cfg(ffi_tasks_loom)]
 pub(crate) use loom::sync::{
     atomic::{AtomicBool, AtomicU8, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 
-#[cfg(not(loom))]
+#[cfg(not(ffi_tasks_loom))]
 pub(crate) use std::sync::{
     atomic::{AtomicBool, AtomicU8, Ordering},
     Condvar, Mutex, MutexGuard,
