@@ -56,7 +56,9 @@ pub fn update_last_error<E: Into<Error>>(err: E) {
     let error = err.into();
     let last = LastError {
         kind: ErrorKind::of(&error),
-        message: format!("{error:#}"),
+        // C reads the message up to the first NUL, so an interior NUL would
+        // make it disagree with `last_error_length`.
+        message: format!("{error:#}").replace('\0', "\\0"),
         error,
     };
     // The old error is dropped outside the borrow (its Drop could re-enter).

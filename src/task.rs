@@ -205,12 +205,20 @@ impl<T> TaskHandle<T> {
         let mut guard = CompleteOnDrop(Some(completion.clone()));
         let task_token = token.clone();
         let job = Job::new(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(move || {
-                let output = task.run(&task_token);
-                drop(task);
-                output
-            }))
-            .unwrap_or_else(|payload| Err(Panic::from_payload(payload).into()));
+            let ran = catch_unwind(AssertUnwindSafe(|| task.run(&task_token)));
+            // Dropped on its own, outside the unwind of a panicking `run`: a
+            // `Drop` that panics too would otherwise abort the process.
+            let dropped = catch_unwind(AssertUnwindSafe(move || drop(task)));
+            let outcome = match (ran, dropped) {
+                (Err(payload), _) => Err(Panic::from_payload(payload).into()),
+                (Ok(result), Ok(())) => result,
+                (Ok(result), Err(payload)) => {
+                    // The output (if any) is discarded; its own `Drop` may panic.
+                    let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
+                    Err(Error::new(Panic::from_payload(payload))
+                        .context("dropping the task panicked"))
+                }
+            };
             guard.complete(outcome)
         });
         (TaskHandle { completion, token }, job)

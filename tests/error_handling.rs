@@ -486,3 +486,61 @@ fn error_handling_module_docs_name_the_constants() {
     assert_eq!(error_handling::BUFFER_TOO_SMALL, -1);
     assert_eq!(error_handling::INVALID_BUFFER, -2);
 }
+
+/// Panics in `run`, and again in `Drop` once it has been cloned for a spawn.
+pub struct PanicTwice {
+    armed: bool,
+}
+
+impl Clone for PanicTwice {
+    fn clone(&self) -> Self {
+        PanicTwice { armed: true }
+    }
+}
+
+impl Drop for PanicTwice {
+    fn drop(&mut self) {
+        if self.armed {
+            panic!("drop panicked too");
+        }
+    }
+}
+
+impl Task for PanicTwice {
+    type Output = u64;
+    fn run(&self, _: &CancellationToken) -> Result<u64, Error> {
+        panic!("run panicked")
+    }
+}
+
+ffi_tasks::export_task! {
+    Task: PanicTwice;
+    spawn: twice_spawn;
+    wait: twice_wait;
+}
+
+#[test]
+fn a_task_panicking_in_run_and_in_drop_does_not_abort() {
+    // SAFETY: a valid task; the handle is consumed by wait.
+    let result = unsafe { twice_wait(twice_spawn(&PanicTwice { armed: false })) };
+    assert!(result.is_null());
+    assert_error(ErrorKind::Panicked, "run panicked");
+}
+
+#[test]
+fn an_interior_nul_in_a_message_is_escaped_so_c_sees_all_of_it() {
+    let task = FailWith {
+        make: || anyhow!("before\0after"),
+    };
+    // SAFETY: a valid task; the handle is consumed by wait.
+    let result = unsafe { fail_wait(fail_spawn(&task)) };
+    assert!(result.is_null());
+    let (len, bytes) = c_message(c::ffi_tasks_last_error_length());
+    assert_eq!(len, c::ffi_tasks_last_error_length());
+    let text = std::ffi::CStr::from_bytes_until_nul(&bytes)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(text, "before\\0after");
+    assert_eq!(text.len() + 1, len as usize);
+}
