@@ -101,6 +101,14 @@ impl<T> Completion<T> {
     /// Takes the outcome if the task is done: `None` while it runs,
     /// `Some(Err(AlreadyTaken))` once an earlier call took it.
     pub(crate) fn try_take(&self) -> Option<Outcome<T>> {
+        self.try_take_with_status().map(|(_, outcome)| outcome)
+    }
+
+    /// [`Completion::try_take`], also returning the status the outcome was
+    /// stored with ([`TaskStatus::Taken`] for the `AlreadyTaken` error), so
+    /// that callers can classify a task's error by how the task ended rather
+    /// than by what its cause chain happens to contain.
+    pub(crate) fn try_take_with_status(&self) -> Option<(TaskStatus, Outcome<T>)> {
         if self.status() == TaskStatus::Running {
             return None;
         }
@@ -111,6 +119,16 @@ impl<T> Completion<T> {
     /// Blocks until the task is done (or `timeout` passes: `None`), then takes
     /// the outcome as [`Completion::try_take`] does.
     pub(crate) fn take_timeout(&self, timeout: Option<Duration>) -> Option<Outcome<T>> {
+        self.take_timeout_with_status(timeout)
+            .map(|(_, outcome)| outcome)
+    }
+
+    /// [`Completion::take_timeout`] with the status, as
+    /// [`Completion::try_take_with_status`].
+    pub(crate) fn take_timeout_with_status(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Option<(TaskStatus, Outcome<T>)> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut state = lock(&self.state);
         loop {
@@ -135,13 +153,15 @@ impl<T> Completion<T> {
         }
     }
 
-    fn take_locked(state: &mut State<T>, status: &AtomicU8) -> Option<Outcome<T>> {
+    fn take_locked(state: &mut State<T>, status: &AtomicU8) -> Option<(TaskStatus, Outcome<T>)> {
         match std::mem::replace(state, State::Taken) {
             State::Ready(outcome) => {
-                status.store(TaskStatus::Taken as u8, Ordering::Release);
-                Some(outcome)
+                // Stored under this lock by `complete`, so it is the final one.
+                let ended =
+                    TaskStatus::from_u8(status.swap(TaskStatus::Taken as u8, Ordering::AcqRel));
+                Some((ended, outcome))
             }
-            State::Taken => Some(Err(AlreadyTaken.into())),
+            State::Taken => Some((TaskStatus::Taken, Err(AlreadyTaken.into()))),
             pending @ State::Pending { .. } => {
                 *state = pending;
                 None

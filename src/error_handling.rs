@@ -54,8 +54,14 @@ pub fn take_last_error() -> Option<Error> {
 /// is read from its cause chain ([`ErrorKind::of`]).
 pub fn update_last_error<E: Into<Error>>(err: E) {
     let error = err.into();
+    update_last_error_with_kind(ErrorKind::of(&error), error);
+}
+
+/// Stores `error` with an explicit kind (used for a task's own error, whose
+/// kind follows how the task ended, not what its cause chain contains).
+pub(crate) fn update_last_error_with_kind(kind: ErrorKind, error: Error) {
     let last = LastError {
-        kind: ErrorKind::of(&error),
+        kind,
         // C reads the message up to the first NUL, so an interior NUL would
         // make it disagree with `last_error_length`.
         message: format!("{error:#}").replace('\0', "\\0"),

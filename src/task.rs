@@ -248,6 +248,20 @@ impl<T> TaskHandle<T> {
         self.completion.take_timeout(Some(timeout))
     }
 
+    /// [`TaskHandle::poll`] with the status the outcome was stored with.
+    pub(crate) fn poll_with_status(&self) -> Option<(TaskStatus, Result<T, Error>)> {
+        self.completion.try_take_with_status()
+    }
+
+    /// [`TaskHandle::wait_timeout`] (or an untimed wait for `None`) with the
+    /// status the outcome was stored with.
+    pub(crate) fn wait_with_status(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Option<(TaskStatus, Result<T, Error>)> {
+        self.completion.take_timeout_with_status(timeout)
+    }
+
     /// Cancel the background task.
     pub fn cancel(&self) {
         self.token.cancel();

@@ -544,3 +544,28 @@ fn an_interior_nul_in_a_message_is_escaped_so_c_sees_all_of_it() {
     assert_eq!(text, "before\\0after");
     assert_eq!(text.len() + 1, len as usize);
 }
+
+#[test]
+fn a_task_error_containing_a_library_marker_is_still_failed() {
+    // The task's own error mentions TimedOut / AlreadyTaken; the C layer must
+    // report how the task ended (failed), not what the chain contains.
+    for make in [
+        (|| Error::new(TimedOut).context("upstream call")) as fn() -> Error,
+        || Error::new(AlreadyTaken),
+        || Error::new(NullPointer("inner")),
+    ] {
+        let task = FailWith { make };
+        // SAFETY: a valid task; the handle is destroyed below.
+        unsafe {
+            let handle = fail_spawn(&task);
+            let result = fail_wait_timeout(handle, u64::MAX);
+            assert!(result.is_null());
+            assert_eq!(last_error().0, ErrorKind::Failed, "{:?}", last_error().1);
+            assert_eq!(fail_status(handle), TaskStatus::Taken as c_int);
+            // Now it really is taken.
+            assert!(fail_wait_timeout(handle, 0).is_null());
+            assert_eq!(last_error().0, ErrorKind::AlreadyTaken);
+            fail_handle_destroy(handle);
+        }
+    }
+}

@@ -16,9 +16,10 @@ use std::{ffi::c_void, os::raw::c_int, ptr, time::Duration};
 use anyhow::Error;
 
 use crate::{
-    error::{NullPointer, TimedOut},
+    error::{ErrorKind, NullPointer, TimedOut},
+    error_handling::update_last_error_with_kind,
     ffi::{guard, registry},
-    task::{CancellationToken, Progress, Task, TaskHandle},
+    task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
 };
 
 /// A C completion callback: called once with the `user_data` it was
@@ -66,6 +67,28 @@ fn into_result_ptr<O>(value: O) -> *mut O {
     // Zero-sized outputs are not allocated: `Box` hands out a dangling,
     // aligned pointer that `result_destroy` accepts.
     Box::into_raw(Box::new(value))
+}
+
+/// Turns a taken outcome into the C return value. A task's own error is
+/// stored with the kind its status says (failed, cancelled, panicked, or
+/// already taken), so an error that merely *contains* one of the library's
+/// marker types (say `TimedOut`) cannot be mistaken for that library error.
+fn deliver<O>(ended: TaskStatus, result: Result<O, Error>) -> Result<*mut O, Error> {
+    match result {
+        Ok(value) => Ok(into_result_ptr(value)),
+        Err(error) => {
+            let kind = match ended {
+                TaskStatus::Cancelled => ErrorKind::Cancelled,
+                TaskStatus::Panicked => ErrorKind::Panicked,
+                TaskStatus::Taken => ErrorKind::AlreadyTaken,
+                TaskStatus::Failed | TaskStatus::Completed | TaskStatus::Running => {
+                    ErrorKind::Failed
+                }
+            };
+            update_last_error_with_kind(kind, error);
+            Ok(ptr::null_mut())
+        }
+    }
 }
 
 /// Clones `*task` and spawns it on the global executor.
@@ -127,9 +150,9 @@ where
 pub unsafe fn poll<O>(handle: *mut TaskHandle<O>) -> *mut O {
     guard(|| {
         // SAFETY: forwarded from this function's contract.
-        match unsafe { handle_ref(handle) }?.poll() {
+        match unsafe { handle_ref(handle) }?.poll_with_status() {
             None => Ok(ptr::null_mut()),
-            Some(result) => result.map(into_result_ptr),
+            Some((ended, result)) => deliver(ended, result),
         }
     })
 }
@@ -143,7 +166,11 @@ pub unsafe fn poll<O>(handle: *mut TaskHandle<O>) -> *mut O {
 pub unsafe fn wait<O>(handle: *mut TaskHandle<O>) -> *mut O {
     guard(|| {
         // SAFETY: forwarded from this function's contract.
-        unsafe { handle_take(handle) }?.wait().map(into_result_ptr)
+        let handle = unsafe { handle_take(handle) }?;
+        let (ended, result) = handle
+            .wait_with_status(None)
+            .expect("an untimed wait only returns once the task is done");
+        deliver(ended, result)
     })
 }
 
@@ -157,9 +184,9 @@ pub unsafe fn wait_timeout<O>(handle: *mut TaskHandle<O>, timeout_ms: u64) -> *m
     guard(|| {
         // SAFETY: forwarded from this function's contract.
         let handle = unsafe { handle_ref(handle) }?;
-        match handle.wait_timeout(Duration::from_millis(timeout_ms)) {
+        match handle.wait_with_status(Some(Duration::from_millis(timeout_ms))) {
             None => Err(TimedOut.into()),
-            Some(result) => result.map(into_result_ptr),
+            Some((ended, result)) => deliver(ended, result),
         }
     })
 }
