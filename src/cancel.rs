@@ -43,8 +43,9 @@ pub struct CancellationToken {
 struct Inner {
     /// Set once, never cleared.
     cancelled: AtomicBool,
-    /// Guards nothing but the sleep of [`CancellationToken::wait_cancelled`].
-    sleep: Mutex<()>,
+    /// Threads asleep in [`CancellationToken::wait_cancelled`], so that
+    /// `cancel` signals `wake` (a syscall) only when someone sleeps.
+    sleep: Mutex<usize>,
     wake: Condvar,
     /// Children to cancel with this token; dead ones are pruned as it grows.
     children: Mutex<Vec<Weak<Inner>>>,
@@ -89,7 +90,7 @@ impl CancellationToken {
         CancellationToken {
             inner: Arc::new(Inner {
                 cancelled: AtomicBool::new(false),
-                sleep: Mutex::new(()),
+                sleep: Mutex::new(0),
                 wake: Condvar::new(),
                 children: Mutex::new(Vec::new()),
                 done: AtomicU64::new(0),
@@ -108,17 +109,15 @@ impl CancellationToken {
     /// Cancel the token, notifying anyone else listening that they should halt
     /// what they are doing. Cancels every child token too. Idempotent.
     pub fn cancel(&self) {
-        let mut pending = vec![self.inner.clone()];
+        // The common case (no children) allocates nothing.
+        let Some(children) = self.inner.cancel_one() else {
+            return;
+        };
+        let mut pending: Vec<Arc<Inner>> = children.iter().filter_map(Weak::upgrade).collect();
         while let Some(node) = pending.pop() {
-            if node.cancelled.swap(true, Ordering::AcqRel) {
-                continue;
+            if let Some(children) = node.cancel_one() {
+                pending.extend(children.iter().filter_map(Weak::upgrade));
             }
-            // Taking the lock orders this store before any waiter's re-check,
-            // so a waiter that saw `false` is asleep and gets the notification.
-            drop(lock(&node.sleep));
-            node.wake.notify_all();
-            let children = std::mem::take(&mut *lock(&node.children));
-            pending.extend(children.iter().filter_map(Weak::upgrade));
         }
     }
 
@@ -141,23 +140,28 @@ impl CancellationToken {
         }
         let deadline = Instant::now().checked_add(timeout);
         let mut guard = lock(&self.inner.sleep);
-        while !self.cancelled() {
+        let cancelled = loop {
+            if self.cancelled() {
+                break true;
+            }
             let left = match deadline {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => left,
-                    _ => return false,
+                    _ => break false,
                 },
                 // A timeout too large to represent: wait in long slices.
                 None => Duration::from_secs(3600),
             };
+            *guard += 1;
             guard = self
                 .inner
                 .wake
                 .wait_timeout(guard, left)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
-        }
-        true
+            *guard -= 1;
+        };
+        cancelled
     }
 
     /// A new token that is cancelled when this one is (immediately, if this
@@ -198,6 +202,23 @@ impl CancellationToken {
     /// Whether `self` and `other` are clones of one token.
     pub fn same_as(&self, other: &CancellationToken) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Inner {
+    /// Cancels this node alone and hands back its children, or `None` if it
+    /// was already cancelled.
+    fn cancel_one(&self) -> Option<Vec<Weak<Inner>>> {
+        if self.cancelled.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        // Reading the count under the lock orders the store above before any
+        // sleeper's re-check: a waiter that saw `false` is counted and asleep,
+        // and gets the notification.
+        if *lock(&self.sleep) > 0 {
+            self.wake.notify_all();
+        }
+        Some(std::mem::take(&mut *lock(&self.children)))
     }
 }
 
