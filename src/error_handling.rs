@@ -38,8 +38,16 @@ pub const BUFFER_TOO_SMALL: c_int = -1;
 pub const INVALID_BUFFER: c_int = -2;
 
 /// Clear the `LAST_ERROR`.
+#[inline]
 pub fn clear_last_error() {
-    let _ = LAST_ERROR.try_with(|prev| prev.borrow_mut().take());
+    // Every C call starts here and almost always finds no error: only read.
+    let _ = LAST_ERROR.try_with(|prev| {
+        if prev.borrow().is_none() {
+            None
+        } else {
+            prev.borrow_mut().take()
+        }
+    });
 }
 
 /// Take the most recent error, clearing `LAST_ERROR` in the process.
