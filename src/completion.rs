@@ -15,6 +15,10 @@
 //!   the lock is held (it may call back into the handle).
 //! * `status` is mirrored in an atomic, so polling a running task never takes
 //!   the lock.
+//! * `complete` signals the condition variable only when someone waits on it
+//!   (std's condition variable makes a syscall on every notify), and a waiter
+//!   spins briefly on `status` before it sleeps, so a task that finishes
+//!   within microseconds is handed over without a sleep and a wake-up.
 //!
 //! Hand-written because no channel crate offers "take once, then report
 //! already-taken" together with a registrable completion callback and a
@@ -26,9 +30,14 @@ use std::time::{Duration, Instant};
 
 use crate::{
     error::{AlreadyTaken, ErrorKind},
-    loom::{lock, AtomicBool, AtomicU8, Condvar, Mutex, Ordering},
+    loom::{lock, AtomicBool, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering},
+    spin::spin_until,
     status::TaskStatus,
 };
+
+/// How long a waiter spins on `status` before it sleeps on the condition
+/// variable.
+const WAIT_SPIN: Duration = Duration::from_micros(20);
 
 /// A callback run once when the task completes.
 pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
@@ -44,6 +53,8 @@ pub(crate) struct Completion<T> {
     /// Whether a callback was ever registered (the state forgets it once the
     /// task completes). Only read and written with `state` locked.
     callback_registered: AtomicBool,
+    /// Threads sleeping on `ready`. Only changed with `state` locked.
+    waiters: AtomicUsize,
 }
 
 enum State<T> {
@@ -63,6 +74,7 @@ impl<T> Completion<T> {
             state: Mutex::new(State::Pending { callback: None }),
             ready: Condvar::new(),
             callback_registered: AtomicBool::new(false),
+            waiters: AtomicUsize::new(0),
         }
     }
 
@@ -72,10 +84,23 @@ impl<T> Completion<T> {
         TaskStatus::from_u8(self.status.load(Ordering::Acquire))
     }
 
-    /// Stores the outcome and wakes every waiter, then runs the registered
-    /// callback (outside the lock). Returns the status stored. A second call
-    /// is ignored and returns `None`.
+    /// Stores the outcome and wakes every waiter, then hands back the
+    /// registered callback for the caller to run (outside the lock). Returns
+    /// the status stored. A second call is ignored and returns `None`.
+    #[cfg(all(test, ffi_tasks_loom))]
     pub(crate) fn complete(&self, outcome: Outcome<T>) -> Option<(TaskStatus, Option<Callback>)> {
+        self.complete_then(outcome, &|| {})
+    }
+
+    /// Like `complete`, and calls `on_publish` just before the outcome
+    /// becomes visible, but only when no callback is registered, that is when
+    /// the completing thread has nothing left to run for this task but its
+    /// own bookkeeping (the pool then counts the worker as free already).
+    pub(crate) fn complete_then(
+        &self,
+        outcome: Outcome<T>,
+        on_publish: &dyn Fn(),
+    ) -> Option<(TaskStatus, Option<Callback>)> {
         let status = match &outcome {
             Ok(_) => TaskStatus::Completed,
             Err(e) => match ErrorKind::of(e) {
@@ -84,22 +109,28 @@ impl<T> Completion<T> {
                 _ => TaskStatus::Failed,
             },
         };
-        let callback = {
+        let (callback, wake) = {
             let mut state = lock(&self.state);
             let callback = match &mut *state {
                 State::Pending { callback } => callback.take(),
                 State::Ready(_) | State::Taken => return None,
             };
             *state = State::Ready(outcome);
+            if callback.is_none() {
+                on_publish();
+            }
             self.status.store(status as u8, Ordering::Release);
-            callback
+            (callback, self.waiters.load(Ordering::Relaxed) > 0)
         };
-        self.ready.notify_all();
+        if wake {
+            self.ready.notify_all();
+        }
         Some((status, callback))
     }
 
     /// Takes the outcome if the task is done: `None` while it runs,
     /// `Some(Err(AlreadyTaken))` once an earlier call took it.
+    #[inline]
     pub(crate) fn try_take(&self) -> Option<Outcome<T>> {
         self.try_take_with_status().map(|(_, outcome)| outcome)
     }
@@ -108,10 +139,15 @@ impl<T> Completion<T> {
     /// stored with ([`TaskStatus::Taken`] for the `AlreadyTaken` error), so
     /// that callers can classify a task's error by how the task ended rather
     /// than by what its cause chain happens to contain.
+    #[inline]
     pub(crate) fn try_take_with_status(&self) -> Option<(TaskStatus, Outcome<T>)> {
         if self.status() == TaskStatus::Running {
             return None;
         }
+        self.try_take_locked()
+    }
+
+    fn try_take_locked(&self) -> Option<(TaskStatus, Outcome<T>)> {
         let mut state = lock(&self.state);
         Self::take_locked(&mut state, &self.status)
     }
@@ -130,26 +166,34 @@ impl<T> Completion<T> {
         timeout: Option<Duration>,
     ) -> Option<(TaskStatus, Outcome<T>)> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let spin = timeout.map_or(WAIT_SPIN, |t| t.min(WAIT_SPIN));
+        spin_until(spin, || self.status() != TaskStatus::Running);
         let mut state = lock(&self.state);
         loop {
             if let Some(outcome) = Self::take_locked(&mut state, &self.status) {
                 return Some(outcome);
             }
-            state = match (timeout, deadline) {
-                (None, _) | (Some(_), None) => {
-                    self.ready.wait(state).unwrap_or_else(|p| p.into_inner())
-                }
-                (Some(_), Some(deadline)) => {
+            let left = match deadline {
+                Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         return None;
                     }
+                    Some(left)
+                }
+                None => None,
+            };
+            self.waiters.fetch_add(1, Ordering::Relaxed);
+            state = match left {
+                None => self.ready.wait(state).unwrap_or_else(|p| p.into_inner()),
+                Some(left) => {
                     self.ready
                         .wait_timeout(state, left)
                         .unwrap_or_else(|p| p.into_inner())
                         .0
                 }
             };
+            self.waiters.fetch_sub(1, Ordering::Relaxed);
         }
     }
 

@@ -20,11 +20,15 @@ use crate::{
 /// reports a [`SpawnFailed`](crate::error::SpawnFailed) error instead of
 /// waiting forever.
 pub struct Job {
-    run: Box<dyn FnOnce() -> TaskStatus + Send + 'static>,
+    run: JobFn,
 }
 
+/// A job's body; its argument is the `on_publish` hook of [`Job::run_then`].
+type JobFn = Box<dyn FnOnce(&dyn Fn()) -> TaskStatus + Send + 'static>;
+
 impl Job {
-    pub(crate) fn new(run: impl FnOnce() -> TaskStatus + Send + 'static) -> Job {
+    /// `run` gets the `on_publish` hook of [`Job::run_then`].
+    pub(crate) fn new(run: impl FnOnce(&dyn Fn()) -> TaskStatus + Send + 'static) -> Job {
         Job { run: Box::new(run) }
     }
 
@@ -32,7 +36,16 @@ impl Job {
     /// ended. Never panics: panics in user code are caught and delivered to
     /// the task's handle.
     pub fn run(self) -> TaskStatus {
-        (self.run)()
+        (self.run)(&|| {})
+    }
+
+    /// Like [`Job::run`]; `on_publish` is called at most once, just before
+    /// the task's outcome becomes visible to its handle, and only when no
+    /// user code (a completion callback) is left to run on this thread after
+    /// that. The built-in pool uses it to hand the next job to this worker
+    /// without waking another one.
+    pub(crate) fn run_then(self, on_publish: &dyn Fn()) -> TaskStatus {
+        (self.run)(on_publish)
     }
 }
 

@@ -27,6 +27,7 @@ mod cancel;
 mod completion;
 mod ffi;
 mod loom;
+mod spin;
 mod status;
 
 mod bridge;

@@ -11,13 +11,13 @@
 
 #[cfg(ffi_tasks_loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, AtomicU8, Ordering},
+    atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 
 #[cfg(not(ffi_tasks_loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicU8, Ordering},
+    atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 

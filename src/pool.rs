@@ -1,31 +1,69 @@
 //! The built-in [`ThreadPool`]: reuses threads, grows when every worker is
 //! busy, and lets idle workers exit after a keep-alive.
 //!
+//! Where a new job goes, in order:
+//!
+//! 1. to a worker on its way back to the queue: one that has just published
+//!    its previous task's outcome (see [`Job::run_then`]), or one spinning for
+//!    a few microseconds after the queue ran dry. Nobody is woken, no thread
+//!    is started: this is what makes a trivial task's round trip cheap;
+//! 2. to an idle worker, woken through the condition variable;
+//! 3. while the pool has fewer than twice as many workers as cores, to a new
+//!    thread started at once;
+//! 4. otherwise it waits in the queue, and a monitor thread checks every
+//!    10 ms: when a job has waited a whole period and no job finished in
+//!    it (every worker is blocked), it starts workers for the waiting jobs,
+//!    at most doubling the pool per period, up to `max_threads`.
+//!
+//! So a burst of short tasks runs on about twice as many threads as cores
+//! (a thread per job would cost far more than the jobs), while tasks that
+//! block until cancelled still each get a thread, within milliseconds.
+//!
 //! Tasks here are blocking functions that may run until cancelled, so a fixed
 //! number of workers (`threadpool`, `rayon`) would let one blocked task hold up
 //! everything queued behind it. The `blocking` crate has the right growth
 //! policy but is tied to async (it hands back futures), can only be configured
 //! through an environment variable and exposes no statistics. The design is
-//! therefore tokio's blocking pool, written out in a hundred lines: one mutex
-//! over a queue and counters, one condition variable, and the rule "a new
-//! thread only when no worker is idle and the limit allows".
+//! therefore tokio's blocking pool (one mutex over a queue and counters, one
+//! condition variable), plus the hand-off to returning workers and the
+//! delayed growth above.
 
 use std::{
+    cell::Cell,
     collections::VecDeque,
     io,
     panic::{catch_unwind, AssertUnwindSafe},
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
         Arc, Condvar, Mutex, MutexGuard,
     },
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use crate::{
     executor::{ConfigError, Executor, Job, SpawnError},
+    spin::{cores, spin_until},
     status::TaskStatus,
 };
+
+/// How long a worker whose queue ran dry spins for a new job before it
+/// sleeps.
+const WORKER_SPIN: Duration = Duration::from_micros(50);
+
+/// How long a job may wait in the queue, while no job finishes, before the
+/// monitor starts more workers (beyond the ones started at once).
+const STALL: Duration = Duration::from_millis(10);
+
+/// Workers started at once, without waiting for a stall.
+fn eager_threads() -> usize {
+    2 * cores()
+}
+
+/// Workers allowed to spin at the same time.
+fn max_spinners() -> usize {
+    cores() / 2
+}
 
 /// Limits of a [`ThreadPool`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +108,7 @@ impl PoolConfig {
 pub struct PoolStats {
     /// Worker threads alive.
     pub threads: u64,
-    /// Workers waiting for work.
+    /// Workers waiting for work (sleeping or spinning).
     pub idle: u64,
     /// Jobs being run.
     pub running: u64,
@@ -97,10 +135,19 @@ struct Inner {
     shared: Mutex<Shared>,
     /// Signalled when a job is queued for an idle worker, or on shutdown.
     work: Condvar,
+    /// Wakes the monitor from its keep-alive sleep, or on shutdown.
+    monitor_wake: Condvar,
     config: PoolConfig,
     completed: AtomicU64,
     failed: AtomicU64,
     cancelled: AtomicU64,
+    /// Workers that published their task's outcome and have not taken the
+    /// lock again yet. Raised from inside the job (without the lock), lowered
+    /// with the lock held.
+    returning: AtomicUsize,
+    /// Bumped (with the lock held) each time a job is handed to a spinning or
+    /// returning worker; spinning workers watch it.
+    handoffs: AtomicUsize,
 }
 
 struct Shared {
@@ -113,6 +160,19 @@ struct Shared {
     running: usize,
     peak_threads: usize,
     shutdown: bool,
+    /// Workers spinning for a job before they sleep.
+    spinning: usize,
+    /// Jobs handed to spinning or returning workers and not yet picked up by
+    /// one; never more than `spinning + returning`.
+    claims: usize,
+    /// Jobs queued, taken and finished so far: the monitor's clock.
+    pushed: u64,
+    popped: u64,
+    finished: u64,
+    monitor_alive: bool,
+    /// The monitor sleeps for a keep-alive (the queue was empty) and must be
+    /// woken when a job is deferred.
+    monitor_sleeping: bool,
 }
 
 impl ThreadPool {
@@ -128,12 +188,22 @@ impl ThreadPool {
                     running: 0,
                     peak_threads: 0,
                     shutdown: false,
+                    spinning: 0,
+                    claims: 0,
+                    pushed: 0,
+                    popped: 0,
+                    finished: 0,
+                    monitor_alive: false,
+                    monitor_sleeping: false,
                 }),
                 work: Condvar::new(),
+                monitor_wake: Condvar::new(),
                 config,
                 completed: AtomicU64::new(0),
                 failed: AtomicU64::new(0),
                 cancelled: AtomicU64::new(0),
+                returning: AtomicUsize::new(0),
+                handoffs: AtomicUsize::new(0),
             }),
         }
     }
@@ -148,7 +218,7 @@ impl ThreadPool {
         let shared = self.inner.lock();
         PoolStats {
             threads: shared.threads as u64,
-            idle: shared.idle as u64,
+            idle: (shared.idle + shared.spinning) as u64,
             running: shared.running as u64,
             queued: shared.queue.len() as u64,
             completed: self.inner.completed.load(Ordering::Relaxed),
@@ -167,27 +237,39 @@ impl ThreadPool {
             std::mem::take(&mut shared.queue)
         };
         self.inner.work.notify_all();
+        self.inner.monitor_wake.notify_all();
         drop(dropped);
     }
 }
 
 impl Executor for ThreadPool {
     fn execute(&self, job: Job) -> Result<(), SpawnError> {
-        let mut shared = self.inner.lock();
+        let inner = &self.inner;
+        let mut shared = inner.lock();
         if shared.shutdown {
             return Err(SpawnError::ShuttingDown);
         }
         shared.queue.push_back(job);
+        shared.pushed += 1;
+        if shared.spinning + inner.returning.load(Ordering::Acquire) > shared.claims {
+            // A worker on its way back takes it: no wake-up, no new thread.
+            shared.claims += 1;
+            inner.handoffs.fetch_add(1, Ordering::Release);
+            return Ok(());
+        }
         if shared.idle > shared.notified {
             shared.notified += 1;
             drop(shared);
-            self.inner.work.notify_one();
+            inner.work.notify_one();
             return Ok(());
         }
-        if shared.threads >= self.inner.config.max_threads {
+        if shared.threads >= inner.config.max_threads {
             return Ok(()); // at the limit: a busy worker takes it when free
         }
-        match self.spawn_worker() {
+        if shared.threads >= eager_threads() && inner.ensure_monitor(&mut shared).is_ok() {
+            return Ok(()); // the monitor starts a worker if the job waits
+        }
+        match inner.spawn_worker() {
             Ok(()) => {
                 shared.threads += 1;
                 shared.peak_threads = shared.peak_threads.max(shared.threads);
@@ -197,26 +279,12 @@ impl Executor for ThreadPool {
             Err(_) if shared.threads > 0 => Ok(()),
             Err(e) => {
                 let job = shared.queue.pop_back();
+                shared.pushed -= 1;
                 drop(shared);
                 drop(job);
                 Err(SpawnError::NoThreads(e))
             }
         }
-    }
-}
-
-impl ThreadPool {
-    fn spawn_worker(&self) -> io::Result<()> {
-        #[cfg(feature = "fault-injection")]
-        if crate::fault::take_thread_spawn_failure() {
-            return Err(io::Error::other("injected thread creation failure"));
-        }
-        let mut builder = thread::Builder::new().name(self.inner.config.thread_name.clone());
-        if let Some(size) = self.inner.config.stack_size {
-            builder = builder.stack_size(size);
-        }
-        let inner = self.inner.clone();
-        builder.spawn(move || inner.work_loop()).map(drop)
     }
 }
 
@@ -231,6 +299,37 @@ impl Inner {
         self.shared.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn spawn_worker(self: &Arc<Self>) -> io::Result<()> {
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::take_thread_spawn_failure() {
+            return Err(io::Error::other("injected thread creation failure"));
+        }
+        let mut builder = thread::Builder::new().name(self.config.thread_name.clone());
+        if let Some(size) = self.config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let inner = self.clone();
+        builder.spawn(move || inner.work_loop()).map(drop)
+    }
+
+    /// Makes sure the monitor runs (and is awake). Called with the lock held.
+    fn ensure_monitor(self: &Arc<Self>, shared: &mut Shared) -> io::Result<()> {
+        if shared.monitor_alive {
+            if shared.monitor_sleeping {
+                shared.monitor_sleeping = false;
+                self.monitor_wake.notify_one();
+            }
+            return Ok(());
+        }
+        let inner = self.clone();
+        thread::Builder::new()
+            .name(format!("{}-monitor", self.config.thread_name))
+            .stack_size(64 * 1024)
+            .spawn(move || inner.monitor_loop())?;
+        shared.monitor_alive = true;
+        Ok(())
+    }
+
     fn record(&self, status: TaskStatus) {
         let counter = match status {
             TaskStatus::Completed => &self.completed,
@@ -242,22 +341,55 @@ impl Inner {
     }
 
     fn work_loop(&self) {
+        // Set by the job once it has published its outcome with nothing but
+        // this loop's bookkeeping left to run (`Job::run_then`).
+        let returned = Cell::new(false);
+        let on_publish = || {
+            if !returned.replace(true) {
+                self.returning.fetch_add(1, Ordering::Release);
+            }
+        };
+        let mut spun = false;
         let mut shared = self.lock();
         'work: loop {
             while let Some(job) = shared.queue.pop_front() {
+                shared.popped += 1;
                 shared.running += 1;
                 drop(shared);
                 // `Job::run` catches panics in user code; this is a last line
                 // of defence so that a worker never unwinds out of the loop
                 // with the counters off.
-                let status =
-                    catch_unwind(AssertUnwindSafe(|| job.run())).unwrap_or(TaskStatus::Panicked);
+                let status = catch_unwind(AssertUnwindSafe(|| job.run_then(&on_publish)))
+                    .unwrap_or(TaskStatus::Panicked);
                 self.record(status);
                 shared = self.lock();
                 shared.running -= 1;
+                shared.finished += 1;
+                if returned.replace(false) {
+                    // Back: take over one job handed to a returning worker
+                    // (the queue is drained next).
+                    self.returning.fetch_sub(1, Ordering::Relaxed);
+                    shared.claims = shared.claims.saturating_sub(1);
+                }
+                spun = false;
             }
             if shared.shutdown {
                 break;
+            }
+            if !spun && shared.spinning < max_spinners() {
+                spun = true;
+                shared.spinning += 1;
+                let seen = self.handoffs.load(Ordering::Acquire);
+                drop(shared);
+                spin_until(WORKER_SPIN, || {
+                    self.handoffs.load(Ordering::Acquire) != seen
+                });
+                shared = self.lock();
+                shared.spinning -= 1;
+                // Take over one handed-off job, if any (the queue is drained
+                // next).
+                shared.claims = shared.claims.saturating_sub(1);
+                continue 'work;
             }
             shared.idle += 1;
             loop {
@@ -285,5 +417,188 @@ impl Inner {
             }
         }
         shared.threads -= 1;
+    }
+
+    /// Starts workers when jobs wait while every worker is blocked; exits
+    /// after a keep-alive with an empty queue.
+    fn monitor_loop(self: &Arc<Self>) {
+        let mut shared = self.lock();
+        // Jobs pushed and finished when the queue was last looked at.
+        let mut mark: Option<(u64, u64, Instant)> = None;
+        while !shared.shutdown {
+            if shared.queue.is_empty() {
+                mark = None;
+                shared.monitor_sleeping = true;
+                let (guard, timeout) = self
+                    .monitor_wake
+                    .wait_timeout(shared, self.config.keep_alive)
+                    .unwrap_or_else(|p| p.into_inner());
+                shared = guard;
+                shared.monitor_sleeping = false;
+                if timeout.timed_out() && shared.queue.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            let wait = match mark {
+                Some((_, _, at)) if at.elapsed() < STALL => STALL - at.elapsed(),
+                Some((pushed, finished, _)) => {
+                    // A job queued a whole period ago still waits and no job
+                    // finished since: every worker is blocked.
+                    if shared.popped < pushed && shared.finished == finished {
+                        let waiting = (pushed - shared.popped) as usize;
+                        self.grow(&mut shared, waiting);
+                    }
+                    mark = None;
+                    continue;
+                }
+                None => {
+                    mark = Some((shared.pushed, shared.finished, Instant::now()));
+                    STALL
+                }
+            };
+            shared = self
+                .monitor_wake
+                .wait_timeout(shared, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        shared.monitor_alive = false;
+        shared.monitor_sleeping = false;
+    }
+
+    /// Starts a worker for each of `waiting` jobs, at most doubling the pool
+    /// and within `max_threads`.
+    fn grow(self: &Arc<Self>, shared: &mut Shared, waiting: usize) {
+        let room = self.config.max_threads.saturating_sub(shared.threads);
+        for _ in 0..waiting.min(shared.threads.max(1)).min(room) {
+            if self.spawn_worker().is_err() {
+                break;
+            }
+            shared.threads += 1;
+            shared.peak_threads = shared.peak_threads.max(shared.threads);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::task::{CancellationToken, Task, TaskHandle};
+
+    const PATIENCE: Duration = Duration::from_secs(30);
+
+    fn pool(max_threads: usize) -> ThreadPool {
+        ThreadPool::new(PoolConfig {
+            max_threads,
+            keep_alive: PATIENCE,
+            ..PoolConfig::default()
+        })
+    }
+
+    #[derive(Clone)]
+    struct Trivial;
+
+    impl Task for Trivial {
+        type Output = u64;
+        fn run(&self, _: &CancellationToken) -> anyhow::Result<u64> {
+            Ok(7)
+        }
+    }
+
+    /// Counts its start, then blocks until cancelled.
+    #[derive(Clone)]
+    struct Blocked(Arc<AtomicUsize>);
+
+    impl Task for Blocked {
+        type Output = ();
+        fn run(&self, tok: &CancellationToken) -> anyhow::Result<()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            while !tok.wait_cancelled(PATIENCE) {}
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn back_to_back_tasks_are_handed_to_the_returning_worker() {
+        // Each task is spawned as soon as the previous one's result is in,
+        // before its worker is back in the idle list: the worker is counted
+        // as returning, so no second thread is ever needed.
+        let pool = pool(64);
+        for _ in 0..2_000 {
+            let h = TaskHandle::spawn_with(Trivial, CancellationToken::new(), &pool).unwrap();
+            assert_eq!(h.wait().unwrap(), 7);
+        }
+        assert_eq!(pool.stats().peak_threads, 1);
+    }
+
+    #[test]
+    fn blocked_tasks_beyond_the_eager_threads_all_start() {
+        // More blocked tasks than threads started at once: the monitor must
+        // start the rest, and stop at max_threads.
+        let max = eager_threads() + 4;
+        let n = max + 3;
+        let pool = pool(max);
+        let started = Arc::new(AtomicUsize::new(0));
+        let group = CancellationToken::new();
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                TaskHandle::spawn_with(Blocked(started.clone()), group.child_token(), &pool)
+                    .unwrap()
+            })
+            .collect();
+        let deadline = Instant::now() + PATIENCE;
+        while started.load(Ordering::SeqCst) < max {
+            assert!(
+                Instant::now() < deadline,
+                "only {started:?} of {max} started"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+        let stats = pool.stats();
+        assert_eq!(stats.threads as usize, max);
+        assert_eq!(stats.running as usize, max);
+        assert_eq!(stats.queued as usize, n - max);
+        group.cancel();
+        for h in handles {
+            h.wait().unwrap();
+        }
+        assert_eq!(started.load(Ordering::SeqCst), n);
+        assert_eq!(pool.stats().peak_threads as usize, max);
+    }
+
+    #[test]
+    fn the_monitor_exits_with_the_keep_alive() {
+        let pool = ThreadPool::new(PoolConfig {
+            max_threads: eager_threads() + 1,
+            keep_alive: Duration::from_millis(20),
+            ..PoolConfig::default()
+        });
+        let started = Arc::new(AtomicUsize::new(0));
+        let group = CancellationToken::new();
+        let handles: Vec<_> = (0..eager_threads() + 1)
+            .map(|_| {
+                TaskHandle::spawn_with(Blocked(started.clone()), group.child_token(), &pool)
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            pool.inner.lock().monitor_alive,
+            "the last task was deferred"
+        );
+        group.cancel();
+        for h in handles {
+            h.wait().unwrap();
+        }
+        let deadline = Instant::now() + PATIENCE;
+        while pool.inner.lock().monitor_alive || pool.stats().threads > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the monitor or a worker never exited"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
     }
 }

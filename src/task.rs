@@ -204,7 +204,7 @@ impl<T> TaskHandle<T> {
         let completion = Arc::new(Completion::new());
         let mut guard = CompleteOnDrop(Some(completion.clone()));
         let task_token = token.clone();
-        let job = Job::new(move || {
+        let job = Job::new(move |on_publish| {
             let ran = catch_unwind(AssertUnwindSafe(|| task.run(&task_token)));
             // Dropped on its own, outside the unwind of a panicking `run`: a
             // `Drop` that panics too would otherwise abort the process.
@@ -219,7 +219,7 @@ impl<T> TaskHandle<T> {
                         .context("dropping the task panicked"))
                 }
             };
-            guard.complete(outcome)
+            guard.complete(outcome, on_publish)
         });
         (TaskHandle { completion, token }, job)
     }
@@ -336,9 +336,16 @@ fn run_callback(callback: Box<dyn FnOnce() + Send>) {
 struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
 
 impl<T> CompleteOnDrop<T> {
-    fn complete(&mut self, outcome: Result<T, Error>) -> TaskStatus {
+    fn complete(&mut self, outcome: Result<T, Error>, on_publish: &dyn Fn()) -> TaskStatus {
         let completion = self.0.take().expect("a job runs once");
-        let status = finish(&completion, outcome);
+        // With the handle gone, this thread drops the outcome (user code)
+        // after publishing it: not "nothing left to run".
+        let handle_alive = Arc::strong_count(&completion) > 1;
+        let status = finish(&completion, outcome, &|| {
+            if handle_alive {
+                on_publish();
+            }
+        });
         // When the handle is already gone this is the last reference, and
         // dropping it drops an outcome nobody will take: user code (the
         // output's `Drop`) that must not unwind out of `Job::run`.
@@ -353,13 +360,17 @@ impl<T> Drop for CompleteOnDrop<T> {
     fn drop(&mut self) {
         if let Some(completion) = self.0.take() {
             let error = SpawnFailed("the executor dropped the task without running it".into());
-            finish(&completion, Err(error.into()));
+            finish(&completion, Err(error.into()), &|| {});
         }
     }
 }
 
-fn finish<T>(completion: &Completion<T>, outcome: Result<T, Error>) -> TaskStatus {
-    match completion.complete(outcome) {
+fn finish<T>(
+    completion: &Completion<T>,
+    outcome: Result<T, Error>,
+    on_publish: &dyn Fn(),
+) -> TaskStatus {
+    match completion.complete_then(outcome, on_publish) {
         Some((status, callback)) => {
             if let Some(callback) = callback {
                 run_callback(callback);
