@@ -588,6 +588,13 @@ fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// The 1, 5 and 15 minute load averages.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
 fn nproc() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -877,14 +884,29 @@ fn measure_throughput(cfg: &Config) -> Vec<(System, f64)> {
         .collect()
 }
 
+/// CPU time of the calling thread, in ns: unlike wall time it does not count
+/// the time this thread was preempted, which on a loaded machine would swamp
+/// a few nanoseconds per call.
+fn thread_cpu_ns() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+}
+
+/// ns of thread CPU time per `poll()` call, median of 5 repetitions.
 fn time_polls(calls: usize, mut poll: impl FnMut() -> bool) -> f64 {
     let mut reps = Vec::new();
     for _ in 0..5 {
-        let t = Instant::now();
+        let t = thread_cpu_ns();
         for _ in 0..calls {
             assert!(black_box(poll()), "the task finished while being polled");
         }
-        reps.push(t.elapsed().as_secs_f64() * 1e9 / calls as f64);
+        reps.push((thread_cpu_ns() - t) / calls as f64);
     }
     median(&mut reps)
 }
@@ -1035,6 +1057,7 @@ fn main() {
     };
     let cores = nproc();
     let total = Instant::now();
+    let load_before = loadavg();
 
     eprintln!("round trip ...");
     let rt = measure_round_trip(&cfg);
@@ -1063,9 +1086,11 @@ fn main() {
 
     println!("## Rust: ffi_tasks vs ffi_helpers 0.3, std::thread and `blocking`\n");
     println!(
-        "{cores} cores; ratios are against ffi_helpers 0.3 through its C ABI (\"fh\") and \
-         the `blocking` pool (\"bl\"), measured in the same run. ffi_tasks global pool: \
-         keep-alive {} ms (the default is 10 s), at most {} threads.\n",
+        "{cores} cores; load average {load_before} before, {} after. Ratios are against \
+         ffi_helpers 0.3 through its C ABI (\"fh\") and the `blocking` pool (\"bl\"), \
+         measured in the same run. ffi_tasks global pool: keep-alive {} ms (the default is \
+         10 s), at most {} threads.\n",
+        loadavg(),
         KEEP_ALIVE.as_millis(),
         PoolConfig::default().max_threads
     );
@@ -1103,6 +1128,11 @@ fn main() {
     }
 
     println!("\n### `poll()` on a running task\n");
+    println!(
+        "Thread CPU time per call, median of 5 × {} calls; the poll call alone (a C caller \
+         also reads the last error after a null result, for both crates).\n",
+        cfg.poll_calls
+    );
     println!("| system | ns/call | / fh C ABI |");
     println!("|---|---:|---:|");
     let fh_poll = poll

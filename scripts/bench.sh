@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of issue 5 and prints markdown tables (docs/benchmarks.md
+# explains them): first the machine, then
+#   rust  benches/compare.rs: ffi_tasks (TaskHandle and the C ABI) vs
+#         ffi_helpers 0.3, std::thread and the `blocking` pool
+#         (`cargo bench --bench compare`, about 70 s on 2 cores)
+#   cpp   cpp/bench (Google Benchmark): TaskHandle<T> vs the raw C ABI,
+#         std::async and std::thread + std::promise, built with the CMake
+#         `release` preset (about 30 s, plus the first build)
+#
+#   bash scripts/bench.sh              # both
+#   bash scripts/bench.sh rust         # or: cpp
+#   RUST_BENCH_ARGS=--quick CPP_BENCH_ARGS=--benchmark_repetitions=1 bash scripts/bench.sh
+#   FFI_TASKS_BENCH_BUILD_DIR=build-mine bash scripts/bench.sh cpp   # another CMake build folder
+#
+# The figures are ratios measured side by side in one run: the machines are
+# shared and noisy, so compare ratios, not absolute times, and prefer a quiet
+# machine (the load average is printed before and after).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+what=${1:-all}
+case "$what" in
+  all | rust | cpp) ;;
+  *) echo "usage: bash scripts/bench.sh [all|rust|cpp]" >&2; exit 2 ;;
+esac
+
+machine() {
+  echo "## Machine"
+  echo
+  echo "- cores (nproc): $(nproc)"
+  echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "- kernel: $(uname -sr)"
+  echo "- rustc: $(rustc -V)"
+  if command -v g++ >/dev/null; then echo "- g++: $(g++ --version | head -n1)"; fi
+  if dpkg-query -W -f='${Version}' libbenchmark-dev >/dev/null 2>&1; then
+    echo "- Google Benchmark (libbenchmark-dev): $(dpkg-query -W -f='${Version}' libbenchmark-dev)"
+  fi
+  echo "- date (UTC): $(date -u '+%Y-%m-%d %H:%M')"
+  echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+}
+
+machine
+
+if [[ "$what" == all || "$what" == rust ]]; then
+  # shellcheck disable=SC2086 # RUST_BENCH_ARGS is a list of flags
+  cargo bench --bench compare -- ${RUST_BENCH_ARGS:-}
+  echo
+fi
+
+if [[ "$what" == all || "$what" == cpp ]]; then
+  bash scripts/setup-deps.sh >&2
+  build_dir=${FFI_TASKS_BENCH_BUILD_DIR:-build/release}
+  cmake --preset release -B "$build_dir" >&2
+  cmake --build "$build_dir" --target ffi_tasks_cpp_bench >&2
+  # shellcheck disable=SC2086 # CPP_BENCH_ARGS is a list of flags
+  "$(cat "$build_dir/ffi_tasks_cpp_bench_path.txt")" --benchmark_color=false ${CPP_BENCH_ARGS:-}
+  echo
+fi
+
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
