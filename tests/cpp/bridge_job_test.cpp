@@ -102,7 +102,7 @@ TEST(CppJobTest, ThrownExceptionIsRethrownAsItself) {
 
 TEST(CppJobTest, RustSideSeesAFailureWithTypeAndMessage) {
   auto handle = ffi_tasks::spawn([](Token) -> int { throw ParseError("bad input", 1); });
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   EXPECT_EQ(handle.status(), TaskStatus::failed);
   ffi_tasks::Result<std::optional<int>> polled = handle.try_poll();
   ASSERT_FALSE(polled.has_value());
@@ -116,7 +116,7 @@ TEST(CppJobTest, RustSideSeesAFailureWithTypeAndMessage) {
 
 TEST(CppJobTest, PollRethrowsOnceThenAlreadyTaken) {
   auto handle = ffi_tasks::spawn([](Token) -> int { throw std::out_of_range("index 9"); });
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   EXPECT_THROW_MSG(handle.poll(), std::out_of_range, "index 9");
   EXPECT_THROW(handle.poll(), ffi_tasks::AlreadyTaken);
   EXPECT_EQ(handle.status(), TaskStatus::taken);
@@ -124,7 +124,7 @@ TEST(CppJobTest, PollRethrowsOnceThenAlreadyTaken) {
 
 TEST(CppJobTest, NonStdExceptionIsKeptToo) {
   auto handle = ffi_tasks::spawn([](Token) -> int { throw 42; });
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   auto polled = handle.try_poll();
   ASSERT_FALSE(polled.has_value());
   EXPECT_STREQ(polled.error().what(), "C++ exception int");
@@ -152,7 +152,7 @@ TEST(CppJobTest, ThrowIfCancelledEndsTheJobAsCancelled) {
   EXPECT_EQ(handle.status(), TaskStatus::running);
   handle.cancel();
   EXPECT_TRUE(handle.cancelled());
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   EXPECT_EQ(handle.status(), TaskStatus::cancelled);
   EXPECT_THROW_MSG(handle.poll(), ffi_tasks::TaskCancelled, "The task was cancelled");
 }
@@ -173,7 +173,7 @@ TEST(CppJobTest, WaitForTimesOutThenGivesTheValue) {
   EXPECT_EQ(handle.wait_for(std::chrono::milliseconds(1)), std::nullopt);
   EXPECT_EQ(handle.poll(), std::nullopt);
   gate->cancel();  // opens the gate
-  std::optional<std::string> value = handle.wait_for(std::chrono::seconds(60));
+  std::optional<std::string> value = handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
   ASSERT_TRUE(value.has_value());
   EXPECT_EQ(*value, "open");
 }
@@ -188,7 +188,7 @@ TEST(CppJobTest, ProgressReportedThroughTheToken) {
   ASSERT_TRUE(bridge_support::eventually([&] { return handle.progress() == Progress{3, 10}; }));
   EXPECT_EQ(handle.progress().fraction(), 0.3);
   step->cancel();
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   EXPECT_EQ(handle.progress(), (Progress{10, 10}));
 }
 

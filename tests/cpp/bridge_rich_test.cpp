@@ -53,7 +53,7 @@ TEST(RichOutputTest, EmptyStringIsFine) {
 
 TEST(RichOutputTest, LargeStringThroughPoll) {
   auto handle = ffi_tasks::spawn(Text{1 << 20});  // 10 MiB
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   std::optional<rust::String> text = handle.poll();
   ASSERT_TRUE(text.has_value());
   EXPECT_EQ(text->size(), std::size_t{10} << 20);
@@ -83,7 +83,7 @@ TEST(RichOutputTest, SixtyFourMebibytePayloadIsNotCopied) {
 
 TEST(RichOutputTest, SixtyFourMebibytePayloadMovesAroundInCpp) {
   auto handle = ffi_tasks::spawn(Bytes{k64MiB, 1});
-  std::optional<rust::Vec<std::uint8_t>> bytes = handle.wait_for(std::chrono::milliseconds(60000));
+  std::optional<rust::Vec<std::uint8_t>> bytes = handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
   ASSERT_TRUE(bytes.has_value());
   const std::uintptr_t buffer = address_of(bytes->data());
   rust::Vec<std::uint8_t> moved = std::move(*bytes);
@@ -95,7 +95,7 @@ TEST(RichOutputTest, PayloadNeverTakenIsFreedByRust) {
   // Destroying the handle after the task finished leaves the 64 MiB to Rust,
   // which frees it once (a leak or double free fails the ASan/valgrind runs).
   auto handle = ffi_tasks::spawn(Bytes{k64MiB, 2});
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   handle.reset();
   EXPECT_FALSE(handle.valid());
 }
@@ -130,7 +130,7 @@ TEST(RichOutputTest, BoxOfOpaqueRustTypeIsDroppedExactlyOnce) {
 TEST(RichOutputTest, BoxThroughPollAndMove) {
   const std::uint64_t dropped = ffi_tasks_example::blobs_dropped();
   auto handle = ffi_tasks::spawn(MakeBlob{8});
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   std::optional<rust::Box<Blob>> blob = handle.poll();
   ASSERT_TRUE(blob.has_value());
   rust::Box<Blob> moved = std::move(*blob);
@@ -144,8 +144,11 @@ TEST(RichOutputTest, BoxThroughPollAndMove) {
 TEST(RichOutputTest, BoxNeverTakenIsDroppedByRust) {
   const std::uint64_t dropped = ffi_tasks_example::blobs_dropped();
   auto handle = ffi_tasks::spawn(MakeBlob{8});
-  ASSERT_TRUE(test_support::spin_until_finished(handle));
+  ASSERT_TRUE(bridge_support::wait_finished(handle));
   handle.reset();
+  // The worker may still hold the result for a moment after the handle saw
+  // the task finish; once the pool is idle, the last reference is gone.
+  bridge_support::settled_stats();
   EXPECT_EQ(ffi_tasks_example::blobs_dropped(), dropped + 1);
 }
 

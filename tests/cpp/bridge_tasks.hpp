@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -58,6 +60,17 @@ bool eventually(F &&done) {
     std::this_thread::yield();
   }
   return true;
+}
+
+// Blocks (bounded) until the task has finished, without taking its result:
+// through its one completion callback, so no CPU is spent waiting (which
+// matters under valgrind, where threads take turns).
+template <class T>
+bool wait_finished(ffi_tasks::TaskHandle<T> &handle) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  handle.on_complete([done]() noexcept { done->set_value(); });
+  return finished.wait_for(std::chrono::milliseconds(kWaitMs)) == std::future_status::ready;
 }
 
 // The pool's counters once nothing runs or waits: every task finished

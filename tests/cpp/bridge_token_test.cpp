@@ -121,7 +121,7 @@ TEST(TokenTest, OneCancelStopsAGroupWhileSomeTasksAreDone) {
   }
   done.push_back(ffi_tasks::spawn([](const CancellationToken &) { return std::uint64_t{7}; }, *group));
   for (auto &h : done) {
-    ASSERT_TRUE(test_support::spin_until_finished(h));
+    ASSERT_TRUE(bridge_support::wait_finished(h));
   }
   // Blocked until cancelled: Rust tasks and C++ jobs under the same token,
   // and a grandchild group.
