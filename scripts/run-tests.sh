@@ -42,9 +42,11 @@ memcheck() {
   # ctest -T memcheck needs the build folder's DartConfiguration.tcl, so run
   # it from there. Tests that only run build tools are not checked: labels
   # `consumer` (cmake + cargo builds) and `compile` (compiler invocations).
-  # `cpp-each` (one ctest per GoogleTest case) is skipped too: the same tests
-  # run under valgrind as whole suites (label `cpp-suite`), one start each.
-  (cd build/default && ctest -T memcheck -LE 'consumer|compile|cpp-each' --output-on-failure)
+  # `cpp-each` / `bridge-each` (one ctest per GoogleTest case) are skipped
+  # too: the same tests run under valgrind as whole suites (`cpp-suite`...),
+  # one valgrind start per binary instead of one per case.
+  (cd build/default &&
+    ctest -T memcheck -LE '^(consumer|compile|cpp-each|bridge-each)$' -j2 --output-on-failure)
 }
 
 run_section setup "set up missing dependencies" bash scripts/setup-deps.sh
