@@ -58,7 +58,7 @@ if [[ "$what" == all || "$what" == cpp ]]; then
   cmake --preset release -B "$build_dir" >&2
   cmake --build "$build_dir" --target ffi_tasks_cpp_bench >&2
   # shellcheck disable=SC2086 # CPP_BENCH_ARGS is a list of flags
-  "$(cat "$build_dir/ffi_tasks_cpp_bench_path.txt")" --benchmark_color=false ${CPP_BENCH_ARGS:-}
+  "$(cat "$build_dir/ffi_tasks_cpp_bench_path.txt")" ${CPP_BENCH_ARGS:-}
   echo
 fi
 

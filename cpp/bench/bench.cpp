@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include "ffi_tasks/ffi_tasks.hpp"
 
 // Mirrors of the #[repr(C)] example tasks (cpp/example_tasks/src/lib.rs).
@@ -241,6 +243,10 @@ const char *const kPollSystems[] = {"TaskHandle<T>", "C ABI", "C ABI (poll alone
 
 class SummaryReporter : public benchmark::ConsoleReporter {
  public:
+  // A reporter passed to RunSpecifiedBenchmarks does not follow
+  // --benchmark_color: colours only on a terminal.
+  SummaryReporter() : ConsoleReporter(isatty(STDOUT_FILENO) != 0 ? OO_ColorTabular : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run> &runs) override {
     benchmark::ConsoleReporter::ReportRuns(runs);
     for (const Run &run : runs) {
