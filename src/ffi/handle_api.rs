@@ -17,7 +17,6 @@ use anyhow::Error;
 
 use crate::{
     error::{ErrorKind, NullPointer, TimedOut},
-    error_handling::update_last_error_with_kind,
     ffi::{guard, registry},
     task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
 };
@@ -85,7 +84,7 @@ fn deliver<O>(ended: TaskStatus, result: Result<O, Error>) -> Result<*mut O, Err
                     ErrorKind::Failed
                 }
             };
-            update_last_error_with_kind(kind, error);
+            super::store_error_as(Some(kind), error);
             Ok(ptr::null_mut())
         }
     }

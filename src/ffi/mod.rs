@@ -25,8 +25,8 @@ use std::{
 use anyhow::Error;
 
 use crate::{
-    error::Panic,
-    error_handling::{clear_last_error, update_last_error},
+    error::{ErrorKind, Panic},
+    error_handling::{clear_last_error, update_last_error, update_last_error_with_kind},
 };
 
 /// The value an exported function returns when it fails.
@@ -71,8 +71,18 @@ pub fn guard<R: FfiReturn>(body: impl FnOnce() -> Result<R, Error>) -> R {
 }
 
 fn store_error(error: Error) {
-    // Formatting a user error's Display can panic too; never unwind into C.
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| update_last_error(error))) {
+    store_error_as(None, error);
+}
+
+/// Stores `error` in `LAST_ERROR` with `kind` (or the kind its cause chain
+/// gives). Formatting a user error's Display can panic too; that is caught
+/// and stored instead, never unwound into C.
+fn store_error_as(kind: Option<ErrorKind>, error: Error) {
+    let store = || match kind {
+        Some(kind) => update_last_error_with_kind(kind, error),
+        None => update_last_error(error),
+    };
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(store)) {
         let panic = Panic::from_payload(payload);
         let _ = catch_unwind(AssertUnwindSafe(|| {
             update_last_error(Error::new(panic).context("formatting an error panicked"))
