@@ -25,7 +25,7 @@ use ffi_tasks::{c, error::ErrorKind, pool::PoolStats};
 pub const EXPECTED_PANIC: &str = "[expected panic]";
 
 /// Installs (once) a panic hook that prints nothing for panics whose message
-/// contains [`EXPECTED_PANIC`] and defers to the default hook otherwise.
+/// starts with [`EXPECTED_PANIC`] and defers to the default hook otherwise.
 pub fn quiet_expected_panics() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -36,7 +36,9 @@ pub fn quiet_expected_panics() {
                 .downcast_ref::<&str>()
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-            if !message.is_some_and(|m| m.contains(EXPECTED_PANIC)) {
+            // `starts_with`: a failed assertion quoting such a message must
+            // still be shown.
+            if !message.is_some_and(|m| m.starts_with(EXPECTED_PANIC)) {
                 default(info);
             }
         }));
