@@ -148,7 +148,7 @@ mod ffi {
         type CppJob;
 
         /// Runs the job once. Never throws: returns 1 (completed), 2 (failed,
-        /// `error` holds "C++ exception <type>: <what>") or 3 (cancelled).
+        /// `error` holds `"C++ exception <type>: <what>"`) or 3 (cancelled).
         fn run(self: Pin<&mut CppJob>, token: &CancellationToken, error: &mut String) -> u8;
     }
 }
