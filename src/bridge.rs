@@ -116,18 +116,19 @@ mod ffi {
         fn pool_stats() -> Result<PoolStats>;
 
         /// The handle of a C++ job: a `TaskHandle<()>`, driven from C++ by
-        /// the `ffi_tasks_job_*` C functions once `into_raw` took it out of
-        /// its box.
+        /// the `ffi_tasks_job_*` C functions (`wait` or `handle_destroy`
+        /// frees it), exactly like the handle of an exported task.
         type JobHandle;
 
-        /// Starts `job` on the global pool with a fresh token.
-        fn spawn_job(job: UniquePtr<CppJob>) -> Result<Box<JobHandle>>;
+        /// Starts `job` on the global pool with a fresh token; returns its
+        /// handle (never null).
+        fn spawn_job(job: UniquePtr<CppJob>) -> Result<*mut JobHandle>;
         /// Starts `job` on the global pool under a child of `token`, so that
         /// cancelling `token` cancels it.
         fn spawn_job_with_token(
             job: UniquePtr<CppJob>,
             token: &CancellationToken,
-        ) -> Result<Box<JobHandle>>;
+        ) -> Result<*mut JobHandle>;
 
         /// Frees the allocation of a `Box<Box<T>>` result (what `poll`/`wait`
         /// return for a task whose output is a `Box<T>`) *without* dropping

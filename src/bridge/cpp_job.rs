@@ -28,6 +28,7 @@ use crate::{
     cancel::{CancellationToken, Cancelled},
     error::NullPointer,
     executor::global_executor,
+    ffi::registry,
     status::TaskStatus,
     task::{Task, TaskHandle},
 };
@@ -88,17 +89,25 @@ fn task_of(job: UniquePtr<CppJob>) -> Result<CppTask, Error> {
     })
 }
 
-pub(super) fn spawn_job(job: UniquePtr<CppJob>) -> Result<Box<JobHandle>, BridgeError> {
-    fallible(|| TaskHandle::try_spawn(task_of(job)?).map(Box::new))
+pub(super) fn spawn_job(job: UniquePtr<CppJob>) -> Result<*mut JobHandle, BridgeError> {
+    fallible(|| TaskHandle::try_spawn(task_of(job)?).map(into_raw))
 }
 
 pub(super) fn spawn_job_with_token(
     job: UniquePtr<CppJob>,
     token: &CancellationToken,
-) -> Result<Box<JobHandle>, BridgeError> {
+) -> Result<*mut JobHandle, BridgeError> {
     fallible(|| {
-        TaskHandle::spawn_with(task_of(job)?, token.child_token(), global_executor()).map(Box::new)
+        TaskHandle::spawn_with(task_of(job)?, token.child_token(), global_executor()).map(into_raw)
     })
+}
+
+/// The handle as the C functions expect it: boxed, and recorded by the
+/// `handle-registry` feature like the handles `export_task!`'s `spawn` returns.
+fn into_raw(handle: JobHandle) -> *mut JobHandle {
+    let raw = Box::into_raw(Box::new(handle));
+    registry::insert::<JobHandle>(raw as usize);
+    raw
 }
 
 // The C functions C++ drives a job's handle with: the same shims as for any

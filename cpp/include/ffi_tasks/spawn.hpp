@@ -328,7 +328,7 @@ Result<TaskHandle<job_value_t<F>>> spawn_job(F &&callable, Start start) {
       new callable_job<job_t<F>, T>(job_t<F>(std::forward<F>(callable)), state));
   std::unique_ptr<job_handle<T>> handle(new job_handle<T>{nullptr, std::move(state), false});
   try {
-    handle->rust = start(std::move(job)).into_raw();
+    handle->rust = start(std::move(job));
   } catch (const ::rust::Error &) {
     return c_take_error("spawn");
   }
