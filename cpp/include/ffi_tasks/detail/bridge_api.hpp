@@ -5,11 +5,11 @@
 // Every fallible bridge function clears the thread's last error on entry and,
 // when it fails, stores the typed error there and throws rust::Error (cxx's
 // Result). bridge_call catches the rust::Error and throws the exception of
-// the error's kind instead, message read from the bridge as a rust::String
-// (no fixed-size buffer).
+// the error's kind instead, built by detail::c_take_error (error.hpp), which
+// reads the message through the bridge as a rust::String when
+// FFI_TASKS_HAS_BRIDGE is set (no fixed-size buffer).
 #pragma once
 
-#include <string>
 #include <utility>
 
 #include "ffi_tasks/detail/config.hpp"
@@ -20,16 +20,6 @@
 FFI_TASKS_BEGIN_NAMESPACE
 namespace detail {
 
-// The calling thread's last error, read through the bridge; `operation`
-// names the call for the rare failure that left no error.
-inline Error bridge_take_error(const char *operation) {
-  const ::ffi_tasks::bridge::LastError last = ::ffi_tasks::bridge::last_error();
-  if (last.kind == 0) {
-    return Error(ErrorKind::failed, std::string(operation) + " failed without reporting an error");
-  }
-  return Error(static_cast<ErrorKind>(last.kind), std::string(last.message));
-}
-
 // Calls `f()`; a rust::Error from a fallible bridge function becomes the
 // typed exception of the error it stored.
 template <class F>
@@ -38,7 +28,7 @@ decltype(auto) bridge_call(const char *operation, F &&f) {
   try {
     return std::forward<F>(f)();
   } catch (const ::rust::Error &) {
-    throw_error(bridge_take_error(operation));
+    throw_error(c_take_error(operation));
   }
 #else
   (void)operation;
