@@ -6,8 +6,8 @@
  *
  * No sleeps are used for synchronisation: tasks that must still be running
  * are `spin` tasks, which run until cancelled; completion is observed with
- * wait / wait_timeout, or with an on_complete callback that cancels a token
- * the test waits on.
+ * wait / wait_timeout, or with an on_complete callback that counts into a
+ * latch (a mutex + condition variable) the test waits on.
  */
 #include <ffi_tasks/ffi_tasks.h>
 
@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <threads.h>
+#include <time.h>
 
 /* The C layouts of the example tasks (#[repr(C)] in cpp/example_tasks). */
 typedef struct add_task {
@@ -93,9 +95,52 @@ static int error_is(int kind, int exact, const char *message) {
   return exact ? strcmp(got, message) == 0 : strstr(got, message) != NULL;
 }
 
-/* Signals the token passed as user data: used to wait for a callback. */
-static void signal_token(void *user_data) {
-  ffi_tasks_token_cancel((const ffi_tasks_token *)user_data);
+/* A completion latch: on_complete callbacks (latch_signal) count into it and
+ * tests wait for a count. It has static storage and is never destroyed, so a
+ * callback still returning from latch_signal on a worker thread never
+ * touches freed memory. (A token that the callback cancels would not do:
+ * ffi_tasks_token_wait_cancelled can return while the callback is still
+ * inside ffi_tasks_token_cancel, and destroying the token then is a
+ * use-after-free.) */
+static mtx_t latch_mutex;
+static cnd_t latch_cond;
+static unsigned latch_count;
+
+static int latch_init(void) {
+  return mtx_init(&latch_mutex, mtx_plain) == thrd_success && cnd_init(&latch_cond) == thrd_success;
+}
+
+static void latch_signal(void *user_data) {
+  (void)user_data;
+  mtx_lock(&latch_mutex);
+  ++latch_count;
+  cnd_broadcast(&latch_cond);
+  mtx_unlock(&latch_mutex);
+}
+
+static unsigned latch_value(void) {
+  unsigned value;
+  mtx_lock(&latch_mutex);
+  value = latch_count;
+  mtx_unlock(&latch_mutex);
+  return value;
+}
+
+/* Waits (at most LONG_WAIT_MS) until the latch reaches `target`: 1 if it did. */
+static int latch_wait(unsigned target) {
+  struct timespec deadline;
+  int reached;
+  timespec_get(&deadline, TIME_UTC);
+  deadline.tv_sec += LONG_WAIT_MS / 1000u;
+  mtx_lock(&latch_mutex);
+  while (latch_count < target) {
+    if (cnd_timedwait(&latch_cond, &latch_mutex, &deadline) != thrd_success) {
+      break;
+    }
+  }
+  reached = latch_count >= target;
+  mtx_unlock(&latch_mutex);
+  return reached;
 }
 
 /* Counts its calls in the atomic_int passed as user data. */
@@ -220,10 +265,10 @@ static int test_result_taken_once(void) {
 static int test_running_task(void) {
   spin_task task = {0};
   spin_handle *h = spin_spawn(&task);
-  ffi_tasks_token *done = ffi_tasks_token_new();
+  unsigned done = latch_value() + 1;
   ffi_tasks_progress progress = {99, 99};
 
-  CHECK(h != NULL && done != NULL);
+  CHECK(h != NULL);
   /* spin runs until cancelled: every query below sees it running. */
   CHECK(spin_poll(h) == NULL);
   CHECK_NO_ERROR();
@@ -233,14 +278,14 @@ static int test_running_task(void) {
   CHECK(progress.total == 0); /* spin reports an unknown total */
   CHECK(spin_wait_timeout(h, 20) == NULL);
   CHECK_ERROR(FFI_TASKS_ERROR_TIMED_OUT, 1, "timed out: the task is still running");
-  CHECK(spin_on_complete(h, signal_token, done) == 0);
+  CHECK(spin_on_complete(h, latch_signal, NULL) == 0);
 
   spin_cancel(h);
   CHECK_NO_ERROR();
   spin_cancel(h); /* idempotent */
   CHECK_NO_ERROR();
   CHECK(spin_cancelled(h) == 1);
-  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(latch_wait(done));
   /* Finished, outcome not taken yet. */
   CHECK(spin_status(h) == FFI_TASKS_STATUS_CANCELLED);
   CHECK(spin_wait_timeout(h, 0) == NULL);
@@ -251,7 +296,6 @@ static int test_running_task(void) {
   CHECK_ERROR(FFI_TASKS_ERROR_ALREADY_TAKEN, 0, "already taken");
   spin_handle_destroy(h);
   CHECK_NO_ERROR();
-  ffi_tasks_token_destroy(done);
   return 0;
 }
 
@@ -274,52 +318,49 @@ static int test_cancelled_task_returning_a_value(void) {
 
 static int test_handle_destroy_cancels(void) {
   spin_task task = {0};
-  ffi_tasks_token *done = ffi_tasks_token_new();
+  unsigned done = latch_value() + 1;
   spin_handle *h = spin_spawn(&task);
 
-  CHECK(done != NULL && h != NULL);
-  CHECK(spin_on_complete(h, signal_token, done) == 0);
+  CHECK(h != NULL);
+  CHECK(spin_on_complete(h, latch_signal, NULL) == 0);
   /* Destroying a running task's handle cancels it; the callback still runs. */
   spin_handle_destroy(h);
   CHECK_NO_ERROR();
-  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
-  ffi_tasks_token_destroy(done);
+  CHECK(latch_wait(done));
   return 0;
 }
 
 static int test_fail_message(void) {
   static const char expected[] = "task failed with code 7: while reading input: root cause";
   fail_task task = {7};
+  unsigned done = latch_value() + 1;
   fail_handle *h = fail_spawn(&task);
-  ffi_tasks_token *done = ffi_tasks_token_new();
 
-  CHECK(h != NULL && done != NULL);
-  CHECK(fail_on_complete(h, signal_token, done) == 0);
-  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(h != NULL);
+  CHECK(fail_on_complete(h, latch_signal, NULL) == 0);
+  CHECK(latch_wait(done));
   CHECK(fail_status(h) == FFI_TASKS_STATUS_FAILED);
   CHECK(fail_cancelled(h) == 0);
   CHECK(fail_wait(h) == NULL); /* consumes h */
   CHECK_ERROR(FFI_TASKS_ERROR_FAILED, 1, expected);
   CHECK(ffi_tasks_last_error_length() == (int)sizeof expected);
-  ffi_tasks_token_destroy(done);
   return 0;
 }
 
 static int test_boom_panics(void) {
   boom_task task = {0};
+  unsigned done = latch_value() + 1;
   boom_handle *h = boom_spawn(&task);
-  ffi_tasks_token *done = ffi_tasks_token_new();
 
-  CHECK(h != NULL && done != NULL);
-  CHECK(boom_on_complete(h, signal_token, done) == 0);
-  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(h != NULL);
+  CHECK(boom_on_complete(h, latch_signal, NULL) == 0);
+  CHECK(latch_wait(done));
   CHECK(boom_status(h) == FFI_TASKS_STATUS_PANICKED);
   CHECK(boom_wait_timeout(h, LONG_WAIT_MS) == NULL);
   CHECK_ERROR(FFI_TASKS_ERROR_PANICKED, 1, "panicked: boom");
   CHECK(boom_status(h) == FFI_TASKS_STATUS_TAKEN);
   boom_handle_destroy(h);
   CHECK_NO_ERROR();
-  ffi_tasks_token_destroy(done);
   return 0;
 }
 
@@ -434,25 +475,26 @@ static int test_group_cancel(void) {
 static int test_on_complete(void) {
   spin_task spin = {0};
   add_task add = {1, 1};
-  ffi_tasks_token *done = ffi_tasks_token_new();
+  unsigned before = latch_value();
   spin_handle *h = spin_spawn(&spin);
   add_handle *finished = add_spawn(&add);
   atomic_int calls = 0;
   uint64_t *result;
 
-  CHECK(done != NULL && h != NULL && finished != NULL);
-  CHECK(spin_on_complete(h, signal_token, done) == 0);
+  CHECK(h != NULL && finished != NULL);
+  CHECK(spin_on_complete(h, latch_signal, NULL) == 0);
   CHECK_NO_ERROR();
-  CHECK(ffi_tasks_token_cancelled(done) == 0); /* spin is still running */
-  CHECK(spin_on_complete(h, signal_token, done) == -1);
+  CHECK(latch_value() == before); /* spin is still running */
+  CHECK(spin_on_complete(h, latch_signal, NULL) == -1);
   CHECK_ERROR(FFI_TASKS_ERROR_INVALID_ARGUMENT, 0, "invalid argument");
   CHECK(spin_on_complete(h, NULL, NULL) == -1);
   CHECK_ERROR(FFI_TASKS_ERROR_NULL_POINTER, 1, "null pointer passed as `callback`");
   spin_cancel(h);
-  CHECK(ffi_tasks_token_wait_cancelled(done, LONG_WAIT_MS) == 1);
+  CHECK(latch_wait(before + 1));
   CHECK(spin_status(h) == FFI_TASKS_STATUS_CANCELLED);
   spin_handle_destroy(h);
-  ffi_tasks_token_destroy(done);
+  /* Exactly once: the rejected registrations never run. */
+  CHECK(latch_value() == before + 1);
 
   /* On a finished task the callback runs before on_complete returns. */
   result = add_wait_timeout(finished, LONG_WAIT_MS);
@@ -568,6 +610,10 @@ int main(void) {
       {"pool_stats", test_pool_stats},
   };
   int failed = 0;
+  if (!latch_init()) {
+    fprintf(stderr, "cannot create the latch\n");
+    return 1;
+  }
   for (size_t i = 0; i < sizeof tests / sizeof tests[0]; ++i) {
     int rc = tests[i].run();
     printf("[%s] %s\n", rc == 0 ? "  OK  " : "FAILED", tests[i].name);
