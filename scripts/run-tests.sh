@@ -33,6 +33,10 @@ run_section() {
   local start=$SECONDS
   if ! "$@"; then
     printf '\n===== [%s] FAILED after %ds: %s =====\n' "$id" $((SECONDS - start)) "$title" >&2
+    if [ ${#timings[@]} -gt 0 ]; then
+      printf '  passed before it:\n' >&2
+      printf '  %s\n' "${timings[@]}" >&2
+    fi
     exit 1
   fi
   timings+=("$(printf '%-16s %4ds' "$id" $((SECONDS - start)))")
