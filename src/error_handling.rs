@@ -7,7 +7,7 @@
 //! [`ErrorKind`].
 //!
 //! The C symbols are exported by the crate as `ffi_tasks_last_error_*` (see
-//! the C header), and [`export_error_handling_functions!`] exports them under
+//! the C header), and [`export_error_handling_functions!`](crate::export_error_handling_functions) exports them under
 //! the seed's names from a downstream crate.
 
 use std::{

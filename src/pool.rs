@@ -4,7 +4,7 @@
 //! Where a new job goes, in order:
 //!
 //! 1. to a worker on its way back to the queue: one that has just published
-//!    its previous task's outcome (see [`Job::run_then`]), or one spinning for
+//!    its previous task's outcome (see `Job::run_then`), or one spinning for
 //!    a few microseconds after the queue ran dry. Nobody is woken, no thread
 //!    is started: this is what makes a trivial task's round trip cheap;
 //! 2. to an idle worker, woken through the condition variable;
