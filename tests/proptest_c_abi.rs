@@ -21,7 +21,10 @@ use std::{
     ffi::c_void,
     os::raw::{c_char, c_int},
     ptr,
-    sync::atomic::{AtomicU32, Ordering::SeqCst},
+    sync::{
+        atomic::{AtomicU32, Ordering::SeqCst},
+        Arc,
+    },
     time::Duration,
 };
 
@@ -168,7 +171,9 @@ struct Model {
     cancelled: bool,
     taken: bool,
     finished_status: Option<c_int>,
-    callback: Option<Box<AtomicU32>>,
+    /// Shared with the callback through a raw pointer (`Arc::as_ptr`: moving
+    /// the `Arc` does not invalidate it, as moving a `Box` would).
+    callback: Option<Arc<AtomicU32>>,
 }
 
 /// What a target resolved to.
@@ -508,8 +513,8 @@ impl Case {
                 let Some(r) = self.resolve(t) else {
                     return Ok(());
                 };
-                let counter = Box::new(AtomicU32::new(0));
-                let data = &*counter as *const AtomicU32 as *mut c_void;
+                let counter = Arc::new(AtomicU32::new(0));
+                let data = Arc::as_ptr(&counter) as *mut c_void;
                 let cb: c::CompletionCallback = if null_cb { None } else { Some(bump) };
                 // SAFETY: as for poll; `bump` takes the counter, which the
                 // model keeps alive until the pool has drained.
@@ -645,7 +650,7 @@ impl Drop for Case {
         if !drained {
             for m in &mut self.handles {
                 if let Some(counter) = m.callback.take() {
-                    Box::leak(counter);
+                    std::mem::forget(counter);
                 }
             }
         }
