@@ -60,6 +60,7 @@ run_section clippy "cargo clippy (all targets, -D warnings)" \
 run_section test "cargo test" cargo test --workspace
 
 # ---- more Rust checks go here (loom, miri, ...): one run_section each -------
+run_section reliability "reliability: stress, proptest, faults, misuse, shutdown, loom, miri (docs/reliability.md)" bash scripts/reliability.sh
 
 run_section cmake-default "CMake workflow preset default (build + ctest)" \
   cmake --workflow --preset default
