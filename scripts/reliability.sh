@@ -7,6 +7,8 @@
 #   shutdown    process exit with running and queued tasks
 #   loom        loom models of the handle state machine (scripts/loom.sh)
 #   miri        Miri on a test subset (scripts/miri.sh; SKIPPED without nightly Miri)
+#   tsan        ThreadSanitizer on the Rust core (scripts/tsan.sh; SKIPPED without
+#               nightly rust-src)
 # Stops at the first failure. The tests print their figures (operations run,
 # faults injected, calls checked).
 #
@@ -54,6 +56,7 @@ section shutdown "shutdown with running tasks" \
     t --test shutdown -- --nocapture
 section loom "loom models" bash scripts/loom.sh
 section miri "Miri" bash scripts/miri.sh
+section tsan "ThreadSanitizer (Rust core, std instrumented)" bash scripts/tsan.sh
 
 printf '\n----- reliability: all passed in %ds -----\n' $((SECONDS - start_all))
 printf '  %s\n' "${timings[@]}"
