@@ -23,26 +23,40 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- Corrosion ----------------------------------------------------------------
-if ! dpkg-query -W -f='${Status}' corrosion 2>/dev/null | grep -q "install ok installed"; then
-  mirror=""
+# Debian only: trixie's corrosion package (CMake files, no dependencies) from
+# the mirror this machine already uses. Elsewhere (Ubuntu, ...) or if that
+# fails, CMake falls back to FetchContent from Corrosion's upstream repository,
+# which needs network access to it.
+fetch_corrosion() {
+  local mirror="" work
   if [ -f /etc/apt/sources.list.d/debian.sources ]; then
     mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
   fi
   if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
     mirror=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list)
   fi
-  [ -n "$mirror" ] || { echo "setup-deps: cannot find the apt mirror in the system's sources" >&2; exit 1; }
+  [ -n "$mirror" ] || { echo "setup-deps: cannot find the apt mirror in the system's sources" >&2; return 1; }
   work=$(mktemp -d)
   chmod 755 "$work"
-  trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
   echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$work/sources.list"
-  opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache")
+  local opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+              -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache")
   echo "setup-deps: fetching corrosion from the trixie suite of $mirror"
-  apt-get "${opts[@]}" -o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false update -qq
-  (cd "$work" && apt-get "${opts[@]}" download corrosion -qq)
-  $SUDO dpkg -i "$work"/corrosion_*.deb >/dev/null
+  if apt-get "${opts[@]}" -o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false update -qq &&
+     (cd "$work" && apt-get "${opts[@]}" download corrosion -qq) &&
+     $SUDO dpkg -i "$work"/corrosion_*.deb >/dev/null; then
+    rm -rf "$work"
+    return 0
+  fi
+  rm -rf "$work"
+  return 1
+}
+if ! dpkg-query -W -f='${Status}' corrosion 2>/dev/null | grep -q "install ok installed"; then
+  os_id=$(. /etc/os-release 2>/dev/null && echo "${ID:-}")
+  if [ "$os_id" != "debian" ] || ! fetch_corrosion; then
+    echo "setup-deps: no corrosion package installed; CMake will fetch Corrosion (FetchContent, needs network)" >&2
+  fi
 fi
 
 # --- Rust components --------------------------------------------------------
@@ -65,4 +79,4 @@ if ! cxxbridge --version 2>/dev/null | grep -q "$cxx_version"; then
   echo "setup-deps: installing cxxbridge-cmd $cxx_version"
   cargo install cxxbridge-cmd --version "=$cxx_version" --locked --quiet
 fi
-echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion), cxxbridge $cxx_version)"
+echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion 2>/dev/null || echo 'via FetchContent'), cxxbridge $cxx_version)"
