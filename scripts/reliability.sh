@@ -9,6 +9,9 @@
 #   miri        Miri on a test subset (scripts/miri.sh; SKIPPED without nightly Miri)
 #   tsan        ThreadSanitizer on the Rust core (scripts/tsan.sh; SKIPPED without
 #               nightly rust-src)
+#   tsan-cpp    ThreadSanitizer on the ctest suite, Rust staticlib instrumented too
+#               (scripts/tsan-cpp.sh, CMake `tsan` workflow; SKIPPED without nightly
+#               rust-src)
 # Stops at the first failure. The tests print their figures (operations run,
 # faults injected, calls checked).
 #
@@ -57,6 +60,7 @@ section shutdown "shutdown with running tasks" \
 section loom "loom models" bash scripts/loom.sh
 section miri "Miri" bash scripts/miri.sh
 section tsan "ThreadSanitizer (Rust core, std instrumented)" bash scripts/tsan.sh
+section tsan-cpp "ThreadSanitizer (ctest suite, C/C++ and Rust instrumented)" bash scripts/tsan-cpp.sh
 
 printf '\n----- reliability: all passed in %ds -----\n' $((SECONDS - start_all))
 printf '  %s\n' "${timings[@]}"
