@@ -11,14 +11,12 @@
 
 use std::{
     fmt,
-    sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Condvar, Mutex, Weak,
-    },
     time::{Duration, Instant},
 };
 
 use thiserror::Error;
+
+use crate::sync::{lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
 
 /// An error to indicate a task was cancelled.
 ///
@@ -249,8 +247,4 @@ impl fmt::Debug for CancellationToken {
             .field("progress", &self.progress())
             .finish()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -1,5 +1,5 @@
 //! The synchronisation primitives of the handle state machine
-//! (`completion.rs`): `std`'s in normal builds, [loom]'s when the crate is
+//! (`completion.rs`): the crate's own (`crate::sync`) in normal builds, [loom]'s when the crate is
 //! compiled with `--cfg ffi_tasks_loom` (`scripts/loom.sh`), so that the model
 //! tests explore every interleaving of completion, cancel, callback
 //! registration and take. The cfg has the crate's name in it because a plain
@@ -16,13 +16,11 @@ pub(crate) use loom::sync::{
 };
 
 #[cfg(not(ffi_tasks_loom))]
-pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
-    Condvar, Mutex, MutexGuard,
-};
+pub(crate) use crate::sync::{lock, AtomicBool, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Locks `mutex`, ignoring poisoning: no critical section in this crate runs
 /// user code, so a poisoned lock still guards consistent state.
+#[cfg(ffi_tasks_loom)]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()

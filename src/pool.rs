@@ -33,10 +33,6 @@ use std::{
     collections::VecDeque,
     io,
     panic::{catch_unwind, AssertUnwindSafe},
-    sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
-        Arc, Condvar, Mutex, MutexGuard,
-    },
     thread,
     time::{Duration, Instant},
 };
@@ -45,6 +41,7 @@ use crate::{
     executor::{ConfigError, Executor, Job, SpawnError},
     spin::{cores, spin_until},
     status::TaskStatus,
+    sync::{lock, Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering},
 };
 
 /// How long a worker whose queue ran dry spins for a new job before it
@@ -266,10 +263,10 @@ impl Executor for ThreadPool {
         if shared.threads >= inner.config.max_threads {
             return Ok(()); // at the limit: a busy worker takes it when free
         }
-        if shared.threads >= eager_threads() && inner.ensure_monitor(&mut shared).is_ok() {
+        if shared.threads >= eager_threads() && Inner::ensure_monitor(inner, &mut shared).is_ok() {
             return Ok(()); // the monitor starts a worker if the job waits
         }
-        match inner.spawn_worker() {
+        match Inner::spawn_worker(inner) {
             Ok(()) => {
                 shared.threads += 1;
                 shared.peak_threads = shared.peak_threads.max(shared.threads);
@@ -296,36 +293,36 @@ impl Drop for ThreadPool {
 
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, Shared> {
-        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.shared)
     }
 
-    fn spawn_worker(self: &Arc<Self>) -> io::Result<()> {
+    fn spawn_worker(this: &Arc<Self>) -> io::Result<()> {
         #[cfg(feature = "fault-injection")]
         if crate::fault::take_thread_spawn_failure() {
             return Err(io::Error::other("injected thread creation failure"));
         }
-        let mut builder = thread::Builder::new().name(self.config.thread_name.clone());
-        if let Some(size) = self.config.stack_size {
+        let mut builder = thread::Builder::new().name(this.config.thread_name.clone());
+        if let Some(size) = this.config.stack_size {
             builder = builder.stack_size(size);
         }
-        let inner = self.clone();
+        let inner = Arc::clone(this);
         builder.spawn(move || inner.work_loop()).map(drop)
     }
 
     /// Makes sure the monitor runs (and is awake). Called with the lock held.
-    fn ensure_monitor(self: &Arc<Self>, shared: &mut Shared) -> io::Result<()> {
+    fn ensure_monitor(this: &Arc<Self>, shared: &mut Shared) -> io::Result<()> {
         if shared.monitor_alive {
             if shared.monitor_sleeping {
                 shared.monitor_sleeping = false;
-                self.monitor_wake.notify_one();
+                this.monitor_wake.notify_one();
             }
             return Ok(());
         }
-        let inner = self.clone();
+        let inner = Arc::clone(this);
         thread::Builder::new()
-            .name(format!("{}-monitor", self.config.thread_name))
+            .name(format!("{}-monitor", this.config.thread_name))
             .stack_size(64 * 1024)
-            .spawn(move || inner.monitor_loop())?;
+            .spawn(move || Inner::monitor_loop(&inner))?;
         shared.monitor_alive = true;
         Ok(())
     }
@@ -421,17 +418,17 @@ impl Inner {
 
     /// Starts workers when jobs wait while every worker is blocked; exits
     /// after a keep-alive with an empty queue.
-    fn monitor_loop(self: &Arc<Self>) {
-        let mut shared = self.lock();
+    fn monitor_loop(this: &Arc<Self>) {
+        let mut shared = this.lock();
         // Jobs pushed and finished when the queue was last looked at.
         let mut mark: Option<(u64, u64, Instant)> = None;
         while !shared.shutdown {
             if shared.queue.is_empty() {
                 mark = None;
                 shared.monitor_sleeping = true;
-                let (guard, timeout) = self
+                let (guard, timeout) = this
                     .monitor_wake
-                    .wait_timeout(shared, self.config.keep_alive)
+                    .wait_timeout(shared, this.config.keep_alive)
                     .unwrap_or_else(|p| p.into_inner());
                 shared = guard;
                 shared.monitor_sleeping = false;
@@ -447,7 +444,7 @@ impl Inner {
                     // finished since: every worker is blocked.
                     if shared.popped < pushed && shared.finished == finished {
                         let waiting = (pushed - shared.popped) as usize;
-                        self.grow(&mut shared, waiting);
+                        Self::grow(this, &mut shared, waiting);
                     }
                     mark = None;
                     continue;
@@ -457,7 +454,7 @@ impl Inner {
                     STALL
                 }
             };
-            shared = self
+            shared = this
                 .monitor_wake
                 .wait_timeout(shared, wait)
                 .unwrap_or_else(|p| p.into_inner())
@@ -469,10 +466,10 @@ impl Inner {
 
     /// Starts a worker for each of `waiting` jobs, at most doubling the pool
     /// and within `max_threads`.
-    fn grow(self: &Arc<Self>, shared: &mut Shared, waiting: usize) {
-        let room = self.config.max_threads.saturating_sub(shared.threads);
+    fn grow(this: &Arc<Self>, shared: &mut Shared, waiting: usize) {
+        let room = this.config.max_threads.saturating_sub(shared.threads);
         for _ in 0..waiting.min(shared.threads.max(1)).min(room) {
-            if self.spawn_worker().is_err() {
+            if Self::spawn_worker(this).is_err() {
                 break;
             }
             shared.threads += 1;

@@ -4,10 +4,9 @@
 //! skipped on a single core (the awaited thread could not run meanwhile) and
 //! under loom (whose model cannot express time).
 
-use std::{
-    sync::atomic::{AtomicUsize, Ordering},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
+
+use crate::sync::{AtomicUsize, Ordering};
 
 /// The number of cores, read once (`available_parallelism` makes syscalls).
 pub(crate) fn cores() -> usize {

@@ -104,7 +104,6 @@
 use std::{
     fmt,
     panic::{catch_unwind, AssertUnwindSafe},
-    sync::Arc,
     time::Duration,
 };
 
@@ -114,6 +113,7 @@ use crate::{
     completion::{CallbackAlreadySet, Completion},
     error::{InvalidArgument, Panic, SpawnFailed},
     executor::{global_executor, Executor, Job},
+    sync::Arc,
 };
 
 pub use crate::{

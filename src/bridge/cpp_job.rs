@@ -15,7 +15,7 @@
 //! ended and, on failure, a description `"C++ exception <type>: <what>"` that
 //! becomes the task's error.
 
-use std::sync::{Arc, Mutex};
+use crate::sync::{lock, Arc, Mutex};
 
 use anyhow::{anyhow, Error};
 use cxx::UniquePtr;
@@ -59,7 +59,7 @@ impl Task for CppTask {
     type Output = ();
 
     fn run(&self, token: &CancellationToken) -> Result<(), Error> {
-        let taken = self.job.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let taken = lock(&self.job).take();
         let Some(mut job) = taken else {
             return Err(anyhow!("internal error: a C++ job was run twice"));
         };

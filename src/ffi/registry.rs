@@ -15,18 +15,16 @@ mod imp {
     use std::{
         any::type_name,
         collections::{hash_map::Entry, HashMap},
-        sync::{Mutex, OnceLock},
     };
 
     use crate::error::InvalidHandle;
+    use crate::sync::{lock, Mutex, MutexGuard, OnceLock};
 
     /// Live handle addresses and the type each one points to (`type_name`
     /// rather than `TypeId`, which would need `'static` output types).
-    fn live() -> std::sync::MutexGuard<'static, HashMap<usize, &'static str>> {
+    fn live() -> MutexGuard<'static, HashMap<usize, &'static str>> {
         static LIVE: OnceLock<Mutex<HashMap<usize, &'static str>>> = OnceLock::new();
-        LIVE.get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        lock(LIVE.get_or_init(Default::default))
     }
 
     pub(crate) fn insert<H>(addr: usize) {

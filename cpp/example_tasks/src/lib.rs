@@ -280,10 +280,10 @@ mod probe_counters {
     //! `Vec` rather than a `HashMap`: a static hash table's interior pointer
     //! reads as "possibly lost" to valgrind, and there are only a few hundred
     //! ids per test process.
-    use std::{
-        sync::{Condvar, Mutex, MutexGuard},
-        time::{Duration, Instant},
-    };
+    use std::time::{Duration, Instant};
+
+    // The library's mutex: annotated for Helgrind in `helgrind` builds.
+    use ffi_tasks::__private::sync::{Condvar, Mutex, MutexGuard};
 
     #[derive(Default, Clone, Copy)]
     pub(crate) struct Counters {
