@@ -234,21 +234,21 @@ TEST(CoroutineTest, CoAwaitChainsTasks) {
   EXPECT_EQ(run.future.get(), 168u);
 }
 
-Eager<std::thread::id> await_probe(TaskHandle<ProbeOutput> handle, std::uint64_t *value) {
+// The value awaited, and the thread the coroutine was resumed on.
+Eager<std::pair<std::uint64_t, std::thread::id>> await_probe(TaskHandle<ProbeOutput> handle) {
   const ProbeOutput out = co_await std::move(handle);
-  *value = out.value;
-  co_return std::this_thread::get_id();
+  co_return std::pair{out.value, std::this_thread::get_id()};
 }
 
 TEST(CoroutineTest, CoAwaitSuspendsAndResumesOnWorker) {
   const std::uint64_t id = fresh_id();
-  std::uint64_t value = 0;
-  auto run = await_probe(ffi_tasks::spawn(Probe{id, 21, probe_mode::return_when_released}), &value);
+  auto run = await_probe(ffi_tasks::spawn(Probe{id, 21, probe_mode::return_when_released}));
   // The coroutine is suspended: the task cannot finish before the release.
   EXPECT_EQ(run.future.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
   example_probe_release(id);
   ASSERT_TRUE(ready(run.future));
-  EXPECT_NE(run.future.get(), std::this_thread::get_id());
+  const auto [value, resumed_on] = run.future.get();
+  EXPECT_NE(resumed_on, std::this_thread::get_id());
   EXPECT_EQ(value, 21u);
   EXPECT_EQ(example_probe_drops(id), 1u);
 }
@@ -257,11 +257,11 @@ TEST(CoroutineTest, CoAwaitFinishedTaskDoesNotSuspend) {
   const std::uint64_t id = fresh_id();
   auto handle = ffi_tasks::spawn(Probe{id, 2, probe_mode::return_now});
   ASSERT_TRUE(test_support::spin_until_finished(handle));
-  std::uint64_t value = 0;
-  auto run = await_probe(std::move(handle), &value);
+  auto run = await_probe(std::move(handle));
   // Completed synchronously, on this thread.
   EXPECT_EQ(run.future.wait_for(std::chrono::seconds(0)), std::future_status::ready);
-  EXPECT_EQ(run.future.get(), std::this_thread::get_id());
+  const auto [value, resumed_on] = run.future.get();
+  EXPECT_EQ(resumed_on, std::this_thread::get_id());
   EXPECT_EQ(value, 2u);
 }
 

@@ -198,11 +198,11 @@ TEST(CppJobTest, OnCompleteRunsOnceWithTheOutcomeReady) {
     gate->wait_cancelled(UINT64_MAX);
     return 5;
   });
-  std::promise<TaskStatus> seen;
-  handle.on_complete([&seen, &handle]() noexcept { seen.set_value(handle.status()); });
+  bridge_support::Mailbox<TaskStatus> seen;
+  handle.on_complete([&seen, &handle]() noexcept { seen.put(handle.status()); });
   EXPECT_THROW(handle.on_complete([]() noexcept {}), ffi_tasks::InvalidArgument);
   gate->cancel();
-  EXPECT_EQ(seen.get_future().get(), TaskStatus::completed);
+  EXPECT_EQ(seen.take(), TaskStatus::completed);
   EXPECT_EQ(std::move(handle).wait(), 5);
 }
 
@@ -303,17 +303,16 @@ struct fire_and_forget {
   };
 };
 
-fire_and_forget chain(std::promise<int> &out) {
+fire_and_forget chain(bridge_support::Mailbox<int> &out) {
   const int a = co_await ffi_tasks::spawn([](Token) { return 20; });
   const std::uint64_t b = co_await ffi_tasks::spawn(Add{static_cast<std::uint64_t>(a), 1});
-  out.set_value(static_cast<int>(b) * 2);
+  out.put(static_cast<int>(b) * 2);
 }
 
 TEST(CppJobTest, CoAwaitMixesJobsAndRustTasks) {
-  std::promise<int> out;
-  std::future<int> result = out.get_future();
+  bridge_support::Mailbox<int> out;
   chain(out);
-  EXPECT_EQ(result.get(), 42);
+  EXPECT_EQ(out.take(), 42);
 }
 #endif
 

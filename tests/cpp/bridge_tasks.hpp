@@ -3,9 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -90,5 +93,35 @@ inline ffi_tasks::PoolStats settled_stats() {
 inline std::uint64_t finished_total(const ffi_tasks::PoolStats &s) {
   return s.completed + s.failed + s.cancelled;
 }
+
+// One value handed from a callback (on a worker) to the test thread. Like a
+// std::promise / std::future pair, but built on std::mutex and
+// std::condition_variable, whose ordering Helgrind sees (libstdc++'s future
+// hands over through a futex it cannot): what the callback did before put()
+// is visibly ordered before what the test does after take().
+template <class T>
+class Mailbox {
+ public:
+  void put(T value) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    value_ = std::move(value);
+    ready_.notify_all();  // with the lock held, as Helgrind expects
+  }
+
+  // The value, or nullopt after kWaitMs.
+  std::optional<T> take() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!ready_.wait_for(lock, std::chrono::milliseconds(kWaitMs),
+                         [this] { return value_.has_value(); })) {
+      return std::nullopt;
+    }
+    return std::exchange(value_, std::nullopt);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::optional<T> value_;
+};
 
 }  // namespace bridge_support
