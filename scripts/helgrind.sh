@@ -24,7 +24,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export RUST_BACKTRACE=0
 
 # The annotated primitives behave as std's (natively the annotations are
-# no-ops): their unit tests.
+# no-ops): their unit tests, and clippy on that flavour of the crate.
+cargo clippy --features helgrind --all-targets -- -D warnings
 cargo test --features helgrind --lib sync::
 
 cmake --preset helgrind
