@@ -9,7 +9,7 @@
 # tests/helgrind.supp holds what is left: standard-library internals (future,
 # stop_token, libgcc's unwinder, Rust's backtrace flag), each entry explained.
 #
-# First the annotated Rust primitives' own unit tests, then a canary: a program with one deliberate race through the library must
+# First the Rust test suite on the annotated primitives, then a canary: a program with one deliberate race through the library must
 # make Helgrind fail, with the race on the canary's own lines; only then is a
 # clean run of the suite worth anything. Then every suite binary runs under
 # Helgrind (ctest -T memcheck with the preset's --tool=helgrind options;
@@ -24,9 +24,10 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export RUST_BACKTRACE=0
 
 # The annotated primitives behave as std's (natively the annotations are
-# no-ops): their unit tests, and clippy on that flavour of the crate.
+# no-ops): clippy on that flavour of the crate, then the whole Rust test
+# suite on it (their own unit tests included).
 cargo clippy --features helgrind --all-targets -- -D warnings
-cargo test --features helgrind --lib sync::
+timeout 900 cargo test --workspace --features ffi_tasks/helgrind
 
 cmake --preset helgrind
 cmake --build --preset helgrind

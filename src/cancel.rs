@@ -226,10 +226,8 @@ impl Drop for Inner {
     fn drop(&mut self) {
         let mut parent = self.parent.take();
         while let Some(node) = parent {
-            parent = match Arc::try_unwrap(node) {
-                Ok(mut inner) => inner.parent.take(),
-                Err(_) => None, // still in use: someone else frees it later
-            };
+            // `None`: still in use, someone else frees it later.
+            parent = Arc::into_inner(node).and_then(|mut inner| inner.parent.take());
         }
     }
 }

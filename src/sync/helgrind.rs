@@ -28,11 +28,11 @@
 //! its bindings with bindgen (libclang). The four requests used here are
 //! compiled from `<valgrind/helgrind.h>` by `build.rs` (`src/sync/helgrind.c`).
 //!
-//! Differences from `std` that callers can see: none in behaviour, except that
-//! [`Arc::try_unwrap`] also fails while [`Weak`] references exist (it is built
-//! on `get_mut`, which is the only way to learn "last reference" without
-//! reading the value first); the one caller (`CancellationToken`'s iterative
-//! drop of its parent chain) then falls back to an ordinary, recursive drop.
+//! Differences from `std` that callers can see: none in behaviour. An `Arc`'s
+//! value is boxed inside the `std` allocation, so that [`Arc::into_inner`]
+//! moves out a pointer (written once, at creation) rather than the value,
+//! whose bytes other threads wrote: it reads the value only after the
+//! annotation that orders those writes before it.
 
 // The types mirror `std`'s public API; only `Mutex`, `MutexGuard` and
 // `Condvar` are reachable from outside (through `__private::sync`).
@@ -387,34 +387,39 @@ annotated_atomic!(
 /// The shared value of an [`Arc`]: destroying it happens after every drop of
 /// a reference to it.
 struct Tracked<T> {
-    /// `None` only once `Arc::try_unwrap` moved it out.
-    value: Option<T>,
+    /// `None` only once `Arc::into_inner` moved it out (and moved this
+    /// `Tracked` out of the allocation, so that `self` is no longer the key).
+    value: Option<Box<T>>,
 }
 
 impl<T> Drop for Tracked<T> {
     fn drop(&mut self) {
-        sys::happens_after(key(self));
-        sys::forget(key(self));
+        if self.value.is_some() {
+            sys::happens_after(key(self));
+            sys::forget(key(self));
+        }
     }
 }
 
 /// [`std::sync::Arc`] (sized values only), with its release-on-drop
 /// annotated.
 pub struct Arc<T> {
-    /// `None` only once `try_unwrap` moved it out.
+    /// `None` only once `into_inner` consumed it.
     inner: Option<std_sync::Arc<Tracked<T>>>,
 }
 
 impl<T> Arc<T> {
     /// As [`std::sync::Arc::new`].
     pub fn new(value: T) -> Arc<T> {
-        let shared = std_sync::Arc::new(Tracked { value: Some(value) });
+        let shared = std_sync::Arc::new(Tracked {
+            value: Some(Box::new(value)),
+        });
         // The reference counts: `std` lays an `Arc`'s allocation out as
         // `#[repr(C)] { strong, weak, value }` (so that `into_raw` and
         // `from_raw` work), so they are the two words just before the value,
-        // padded to its alignment. They are atomics, changed mostly by
-        // read-modify-write instructions (reads to Helgrind) but also by
-        // plain stores (`get_mut`'s unlock of the weak count): not data.
+        // padded to its alignment. They are atomics, changed by
+        // read-modify-write instructions (reads to Helgrind) and, in some of
+        // `std`'s paths (`get_mut`), plain stores: not data.
         let counts = 2 * std::mem::size_of::<usize>();
         let offset = counts.next_multiple_of(std::mem::align_of::<Tracked<T>>());
         let value = std_sync::Arc::as_ptr(&shared).cast::<u8>();
@@ -443,22 +448,24 @@ impl<T> Arc<T> {
         std_sync::Arc::ptr_eq(this.shared(), other.shared())
     }
 
-    /// As [`std::sync::Arc::try_unwrap`], except that it also fails while
-    /// weak references exist (see the module documentation).
-    pub fn try_unwrap(mut this: Arc<T>) -> Result<T, Arc<T>> {
-        let mut shared = this.inner.take().expect("an Arc holds its reference");
-        let Some(tracked) = std_sync::Arc::get_mut(&mut shared) else {
-            this.inner = Some(shared);
-            return Err(this);
-        };
+    /// As [`std::sync::Arc::into_inner`]: the value if this was the last
+    /// strong reference, else `None` (and the reference is dropped).
+    pub fn into_inner(mut this: Arc<T>) -> Option<T> {
+        let shared = this.inner.take().expect("an Arc holds its reference");
+        let key = key(&*shared);
+        sys::happens_before(key);
+        // Moves the `Tracked` out: its one field is a pointer, written when
+        // the Arc was made, so this reads nothing other threads changed.
+        let mut tracked = std_sync::Arc::into_inner(shared)?;
         // The last reference: every other one was dropped (and annotated)
-        // before `get_mut` saw it gone.
-        sys::happens_after(key(&*tracked));
-        Ok(tracked
+        // before the count reached zero.
+        sys::happens_after(key);
+        sys::forget(key);
+        let value = tracked
             .value
             .take()
-            .expect("an Arc's value is moved out once"))
-        // `shared` drops here, destroying the (now empty) `Tracked`.
+            .expect("an Arc's value is moved out once");
+        Some(*value)
     }
 }
 
@@ -475,7 +482,7 @@ impl<T> Deref for Arc<T> {
     fn deref(&self) -> &T {
         self.shared()
             .value
-            .as_ref()
+            .as_deref()
             .expect("an Arc's value is there until the Arc is consumed")
     }
 }
@@ -648,20 +655,23 @@ mod tests {
     }
 
     #[test]
-    fn arc_try_unwrap_and_weak_follow_std() {
-        let a = Arc::new(5);
+    fn arc_into_inner_and_weak_follow_std() {
+        let drops = std_sync::atomic::AtomicUsize::new(0);
+        let a = Arc::new(CountDrops(&drops));
         let b = a.clone();
-        let a = Arc::try_unwrap(a).expect_err("shared");
-        drop(b);
-        assert_eq!(Arc::try_unwrap(a).ok(), Some(5));
+        assert!(Arc::into_inner(a).is_none(), "not the last reference");
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        let value = Arc::into_inner(b).expect("the last reference");
+        assert_eq!(drops.load(Ordering::SeqCst), 0, "moved out, not dropped");
+        drop(value);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
 
         let a = Arc::new(6);
         let weak = Arc::downgrade(&a);
         assert_eq!(weak.strong_count(), 1);
         assert_eq!(weak.upgrade().as_deref(), Some(&6));
-        // The documented difference: a live Weak makes try_unwrap fail.
-        let a = Arc::try_unwrap(a).expect_err("a weak reference exists");
-        drop(a);
+        // As std: weak references do not keep the value from being moved out.
+        assert_eq!(Arc::into_inner(a), Some(6));
         assert!(weak.upgrade().is_none());
         assert_eq!(weak.clone().strong_count(), 0);
     }
