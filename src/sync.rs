@@ -16,12 +16,12 @@
 #[cfg(feature = "helgrind")]
 pub(crate) mod helgrind;
 
-// Mutex and Condvar are also public through `__private::sync`, for the
-// example tasks crate that the C++ tests run under Helgrind.
 #[cfg(feature = "helgrind")]
 pub(crate) use self::helgrind::{
     Arc, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, OnceLock, Weak,
 };
+// Mutex and Condvar are also public through `__private::sync`, for the
+// example tasks crate that the C++ tests run under Helgrind.
 #[cfg(feature = "helgrind")]
 pub use self::helgrind::{Condvar, Mutex, MutexGuard};
 

@@ -94,6 +94,15 @@ fn key<T: ?Sized>(value: &T) -> *const c_void {
     (value as *const T).cast()
 }
 
+/// Maps what a `std` lock operation returned, poisoned or not (the `std`
+/// guard becomes the annotated one either way).
+fn map_lock_result<A, B>(result: LockResult<A>, f: impl FnOnce(A) -> B) -> LockResult<B> {
+    match result {
+        Ok(a) => Ok(f(a)),
+        Err(poisoned) => Err(PoisonError::new(f(poisoned.into_inner()))),
+    }
+}
+
 // ---- Mutex -------------------------------------------------------------------
 
 /// [`std::sync::Mutex`], with lock and unlock annotated.
@@ -125,13 +134,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, as [`std::sync::Mutex::lock`].
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         sys::untrack(&self.raw);
-        match self.raw.lock() {
-            Ok(raw) => Ok(MutexGuard::locked(self, raw)),
-            Err(poisoned) => Err(PoisonError::new(MutexGuard::locked(
-                self,
-                poisoned.into_inner(),
-            ))),
-        }
+        map_lock_result(self.raw.lock(), |raw| MutexGuard::locked(self, raw))
     }
 }
 
@@ -170,10 +173,17 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         }
     }
 
+    /// Takes the raw guard out, annotating the unlock that follows: the one
+    /// place an unlock is annotated (a drop, or a condition variable's wait).
+    fn release(&mut self) -> Option<std_sync::MutexGuard<'a, ()>> {
+        let raw = self.raw.take()?;
+        sys::happens_before(key(self.mutex));
+        Some(raw)
+    }
+
     /// Hands back the raw guard for a condition variable to unlock.
     fn unlock(mut self) -> (&'a Mutex<T>, std_sync::MutexGuard<'a, ()>) {
-        sys::happens_before(key(self.mutex));
-        let raw = self.raw.take().expect("a guard holds its lock");
+        let raw = self.release().expect("a guard holds its lock");
         (self.mutex, raw)
     }
 }
@@ -202,10 +212,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        if let Some(raw) = self.raw.take() {
-            sys::happens_before(key(self.mutex));
-            drop(raw);
-        }
+        drop(self.release());
     }
 }
 
@@ -229,10 +236,7 @@ impl Condvar {
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         sys::untrack(&self.raw);
         let (mutex, raw) = guard.unlock();
-        match self.raw.wait(raw) {
-            Ok(raw) => Ok(MutexGuard::locked(mutex, raw)),
-            Err(p) => Err(PoisonError::new(MutexGuard::locked(mutex, p.into_inner()))),
-        }
+        map_lock_result(self.raw.wait(raw), |raw| MutexGuard::locked(mutex, raw))
     }
 
     /// As [`std::sync::Condvar::wait_timeout`].
@@ -243,13 +247,9 @@ impl Condvar {
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
         sys::untrack(&self.raw);
         let (mutex, raw) = guard.unlock();
-        match self.raw.wait_timeout(raw, timeout) {
-            Ok((raw, result)) => Ok((MutexGuard::locked(mutex, raw), result)),
-            Err(p) => {
-                let (raw, result) = p.into_inner();
-                Err(PoisonError::new((MutexGuard::locked(mutex, raw), result)))
-            }
-        }
+        map_lock_result(self.raw.wait_timeout(raw, timeout), |(raw, result)| {
+            (MutexGuard::locked(mutex, raw), result)
+        })
     }
 
     /// As [`std::sync::Condvar::notify_one`].
