@@ -8,7 +8,7 @@
 //! child process per system, so that one system's threads and heap do not
 //! show up in another's figures) and is reported as ratios, because the
 //! machines this runs on are shared and noisy. It only prints figures: the
-//! targets of issue 5 are checked here and reported as met or missed, never
+//! expected ratios are checked here and reported as met or missed, never
 //! asserted.
 //!
 //! ```text
@@ -1205,8 +1205,8 @@ fn main() {
         );
     }
 
-    // Targets (issue 5).
-    println!("\n### Targets (issue 5)\n");
+    // Expected ratios against the reference designs.
+    println!("\n### Ratios against the reference designs\n");
     println!("| target | ffi_tasks C ABI | ffi_tasks TaskHandle | verdict |");
     println!("|---|---:|---:|---|");
     let both = |a: f64, b: f64, ok: &dyn Fn(f64) -> bool| verdict(ok(a) && ok(b));

@@ -1,30 +1,38 @@
-# Registers the consumer project tests (tests/consumer): a downstream project
-# with its own Rust crate, configured, built and run from ctest against
-#   consumer_package       this build, installed with `cmake --install` into a
-#                          scratch prefix and found with find_package(ffi_tasks)
-#   consumer_subdirectory  this source tree through add_subdirectory
+# Registers the downstream-project tests, each configured, built and run from
+# ctest in a scratch folder:
+#   consumer_package   tests/consumer (a C++ program, a C program and one using
+#                      the prebuilt library, with their own Rust crate) against
+#                      this build, installed with `cmake --install` into a
+#                      scratch prefix and found with find_package(ffi_tasks)
+#   readme_quickstart  the README's quick start, extracted from README.md and
+#                      built exactly as pasted through add_subdirectory, with
+#                      warnings as errors (tests/readme/run_quickstart.cmake)
 # Each one builds a Rust crate from scratch the first time (about a minute).
 include(GNUInstallDirs)
-set(_ffi_tasks_consumer_modes subdirectory)
+set(_ffi_tasks_downstream_common
+  "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+  "-DGENERATOR=${CMAKE_GENERATOR}"
+  "-DBUILD_TYPE=$<CONFIG>"
+  "-DC_COMPILER=${CMAKE_C_COMPILER}"
+  "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}")
 if(FFI_TASKS_INSTALL)
-  list(PREPEND _ffi_tasks_consumer_modes package)
-endif()
-foreach(_mode IN LISTS _ffi_tasks_consumer_modes)
-  add_test(NAME consumer_${_mode}
-    COMMAND "${CMAKE_COMMAND}"
-      "-DMODE=${_mode}"
-      "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+  add_test(NAME consumer_package
+    COMMAND "${CMAKE_COMMAND}" -DMODE=package ${_ffi_tasks_downstream_common}
       "-DMAIN_BUILD_DIR=${PROJECT_BINARY_DIR}"
-      "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/${_mode}"
-      "-DGENERATOR=${CMAKE_GENERATOR}"
-      "-DBUILD_TYPE=$<CONFIG>"
+      "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/package"
       "-DLIBDIR=${CMAKE_INSTALL_LIBDIR}"
-      "-DC_COMPILER=${CMAKE_C_COMPILER}"
-      "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
       -P "${PROJECT_SOURCE_DIR}/tests/consumer/run_consumer.cmake")
-  # One at a time: each runs cargo and a C++ build on all cores.
-  set_tests_properties(consumer_${_mode} PROPERTIES
-    LABELS consumer
-    RESOURCE_LOCK ffi_tasks_consumer
-    TIMEOUT 900)
+endif()
+add_test(NAME readme_quickstart
+  COMMAND "${CMAKE_COMMAND}" ${_ffi_tasks_downstream_common}
+    "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/readme"
+    -P "${PROJECT_SOURCE_DIR}/tests/readme/run_quickstart.cmake")
+foreach(_test consumer_package readme_quickstart)
+  if(TEST ${_test})
+    # One at a time: each runs cargo and a C++ build on all cores.
+    set_tests_properties(${_test} PROPERTIES
+      LABELS consumer
+      RESOURCE_LOCK ffi_tasks_consumer
+      TIMEOUT 900)
+  endif()
 endforeach()

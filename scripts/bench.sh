@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of issue 5 and prints markdown tables (docs/benchmarks.md
+# Runs the benchmarks and prints markdown tables (docs/benchmarks.md
 # explains them): first the machine, then
 #   rust  benches/compare.rs: ffi_tasks (TaskHandle and the C ABI) vs
 #         ffi_helpers 0.3, std::thread and the `blocking` pool
