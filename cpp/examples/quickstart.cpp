@@ -1,5 +1,6 @@
-// The README's C++ quick start, compiled and run by the test suite so that the
-// example cannot rot. Counts primes with a progress line, cancels the task if
+// The README's C++ quick start (which ctest `readme_quickstart` builds as
+// pasted) with its limit and deadline taken from the command line, so that
+// the tests also see it cancel: counts primes with a progress line, cancels the task if
 // it runs longer than a deadline (argv[2] ms, default 10 s), and reports the
 // outcome.
 #include <chrono>
