@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::error::ErrorKind;
+use crate::{error::ErrorKind, unwind::catch};
 
 /// The state of a task as seen through its handle. The discriminants are part
 /// of the C ABI (the `status` function of [`export_task!`](crate::export_task))
@@ -78,11 +78,14 @@ impl fmt::Display for TaskStatus {
 ///   `NullPointer`, ...): a task's own error says how the task ended.
 ///
 /// The order is [`ErrorKind::of`]'s: the first of these marker types found
-/// from the outermost error inwards decides.
+/// from the outermost error inwards decides. Walking the chain runs user code
+/// (`source`); if that panics, the outcome counts as `Panicked`, so this
+/// never unwinds (the caller still owns the outcome, whose `Drop` must not
+/// run during an unwind, and a handle must always be completed).
 pub(crate) fn classify<T>(outcome: &Result<T, anyhow::Error>) -> (TaskStatus, ErrorKind) {
     match outcome {
         Ok(_) => (TaskStatus::Completed, ErrorKind::None),
-        Err(error) => match ErrorKind::of(error) {
+        Err(error) => match catch(|| ErrorKind::of(error)).unwrap_or(ErrorKind::Panicked) {
             ErrorKind::Cancelled => (TaskStatus::Cancelled, ErrorKind::Cancelled),
             ErrorKind::Panicked => (TaskStatus::Panicked, ErrorKind::Panicked),
             ErrorKind::SpawnFailed => (TaskStatus::Failed, ErrorKind::SpawnFailed),

@@ -317,6 +317,55 @@ fn an_untaken_error_dropped_by_the_worker_is_contained() {
         .is_ok());
 }
 
+/// An error whose `source()` panics (so does walking its cause chain).
+#[derive(Debug)]
+pub struct BadSource;
+
+impl std::fmt::Display for BadSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bad source")
+    }
+}
+
+impl std::error::Error for BadSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        panic!("source() panicked")
+    }
+}
+
+/// Fails with [`BadSource`].
+#[derive(Clone)]
+pub struct FailsBadSource;
+
+impl Task for FailsBadSource {
+    type Output = u8;
+    fn run(&self, _: &CancellationToken) -> Result<u8, Error> {
+        Err(Error::new(BadSource))
+    }
+}
+
+ffi_tasks::export_task! {
+    Task: FailsBadSource;
+    spawn: bad_source_spawn;
+    wait_timeout: bad_source_wait_timeout;
+    handle_destroy: bad_source_handle_destroy;
+}
+
+#[test]
+fn an_error_whose_source_panics_still_completes_the_handle() {
+    // Classifying the outcome walks the cause chain: a panic there must not
+    // leave the handle unfinished (a `wait` would hang) nor escape.
+    // SAFETY: a valid task; the handle is destroyed once.
+    unsafe {
+        let h = bad_source_spawn(&FailsBadSource);
+        let waited = bad_source_wait_timeout(h, PATIENCE.as_millis() as u64);
+        assert!(waited.is_null());
+        assert_error(ErrorKind::Panicked, "source() panicked");
+        bad_source_handle_destroy(h);
+        assert_no_error();
+    }
+}
+
 // ===== panic payloads =====
 
 #[test]
