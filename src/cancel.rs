@@ -16,7 +16,7 @@ use std::{
 
 use thiserror::Error;
 
-use crate::sync::{lock, Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, Weak};
+use crate::sync::{lock, Arc, AtomicBool, Condvar, Mutex, Ordering, Weak};
 
 /// An error to indicate a task was cancelled.
 ///
@@ -51,9 +51,11 @@ struct Inner {
     /// weak links to its children, so without this a dropped middle token
     /// would cut its descendants off from the root's `cancel`.
     parent: Option<Arc<Inner>>,
-    /// Progress reported by the task holding this token.
-    done: AtomicU64,
-    total: AtomicU64,
+    /// Progress reported by the task holding this token. One lock around
+    /// the pair, so a reader always gets a pair some `set_progress` wrote
+    /// (two separate atomics could mix the `done` of one report with the
+    /// `total` of another).
+    progress: Mutex<Progress>,
 }
 
 /// How far a task got, as reported through
@@ -91,8 +93,7 @@ impl CancellationToken {
                 sleep: Mutex::new(0),
                 wake: Condvar::new(),
                 children: Mutex::new(Vec::new()),
-                done: AtomicU64::new(0),
-                total: AtomicU64::new(0),
+                progress: Mutex::new(Progress::default()),
                 parent,
             }),
         }
@@ -183,18 +184,15 @@ impl CancellationToken {
     }
 
     /// Reports progress: `done` units out of `total` (use `total = 0` when
-    /// unknown). Cheap enough to call in a tight loop.
+    /// unknown). Cheap enough to call in a tight loop (an uncontended lock).
     pub fn set_progress(&self, done: u64, total: u64) {
-        self.inner.total.store(total, Ordering::Relaxed);
-        self.inner.done.store(done, Ordering::Relaxed);
+        *lock(&self.inner.progress) = Progress { done, total };
     }
 
-    /// The progress last reported through this token (or a clone of it).
+    /// The progress last reported through this token (or a clone of it):
+    /// always a pair that one `set_progress` call wrote.
     pub fn progress(&self) -> Progress {
-        Progress {
-            done: self.inner.done.load(Ordering::Relaxed),
-            total: self.inner.total.load(Ordering::Relaxed),
-        }
+        *lock(&self.inner.progress)
     }
 
     /// Whether `self` and `other` are clones of one token.

@@ -29,7 +29,7 @@
 use std::time::{Duration, Instant};
 
 use crate::{
-    error::{AlreadyTaken, ErrorKind},
+    error::AlreadyTaken,
     loom::{lock, AtomicBool, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering},
     spin::spin_until,
     status::TaskStatus,
@@ -101,14 +101,7 @@ impl<T> Completion<T> {
         outcome: Outcome<T>,
         on_publish: &dyn Fn(),
     ) -> Option<(TaskStatus, Option<Callback>)> {
-        let status = match &outcome {
-            Ok(_) => TaskStatus::Completed,
-            Err(e) => match ErrorKind::of(e) {
-                ErrorKind::Cancelled => TaskStatus::Cancelled,
-                ErrorKind::Panicked => TaskStatus::Panicked,
-                _ => TaskStatus::Failed,
-            },
-        };
+        let status = crate::status::classify(&outcome).0;
         let (callback, wake) = {
             let mut state = lock(&self.state);
             let callback = match &mut *state {
@@ -240,6 +233,7 @@ impl<T> Completion<T> {
 #[cfg(all(test, ffi_tasks_loom))]
 mod loom_tests {
     use super::*;
+    use crate::error::ErrorKind;
     use loom::sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,

@@ -61,7 +61,9 @@ impl ErrorKind {
     /// or [`ErrorKind::Failed`] when there is none.
     pub fn of(error: &anyhow::Error) -> ErrorKind {
         for cause in error.chain() {
-            if cause.is::<Panic>() {
+            if let Some(recorded) = cause.downcast_ref::<RecordedError>() {
+                return recorded.kind;
+            } else if cause.is::<Panic>() {
                 return ErrorKind::Panicked;
             } else if cause.is::<Cancelled>() {
                 return ErrorKind::Cancelled;
@@ -189,3 +191,41 @@ pub struct SpawnFailed(pub String);
     "invalid handle {0:#x}: it was destroyed, consumed by wait, or never returned by this task's spawn"
 )]
 pub struct InvalidHandle(pub usize);
+
+/// An error as `LAST_ERROR` recorded it: the kind it was reported with and
+/// the text of each link of its cause chain. `LAST_ERROR` keeps only this
+/// (the original error, a user value whose `Drop` may panic, is dropped when
+/// it is stored), and [`take_last_error`](crate::error_handling::take_last_error)
+/// hands it back: same `{:#}` message, same chain of messages, and
+/// [`ErrorKind::of`] gives the recorded kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordedError {
+    kind: ErrorKind,
+    message: String,
+    source: Option<Box<RecordedError>>,
+}
+
+impl RecordedError {
+    /// `chain` is outermost first; `None` when it is empty.
+    pub(crate) fn new(kind: ErrorKind, chain: Vec<String>) -> Option<RecordedError> {
+        chain.into_iter().rev().fold(None, |source, message| {
+            Some(RecordedError {
+                kind,
+                message,
+                source: source.map(Box::new),
+            })
+        })
+    }
+}
+
+impl fmt::Display for RecordedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RecordedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as _)
+    }
+}

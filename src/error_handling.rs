@@ -18,13 +18,35 @@ use std::{
 
 use anyhow::Error;
 
-use crate::error::ErrorKind;
+use crate::{
+    error::{ErrorKind, RecordedError},
+    unwind::{catch, drop_contained},
+};
 
+/// What `LAST_ERROR` keeps: text only. The error itself (a user value whose
+/// `Drop` or `Display` may panic) is formatted and dropped when it is stored,
+/// with any panic contained, so clearing `LAST_ERROR` on entry to a C call or
+/// destroying it when the thread exits never runs user code.
 struct LastError {
     kind: ErrorKind,
-    /// `{:#}` of the error, computed once when it is stored.
+    /// `{:#}` of the error, as C reads it.
     message: String,
-    error: Error,
+    /// The text of each link of the cause chain, outermost first (for
+    /// [`take_last_error`]).
+    chain: Vec<String>,
+}
+
+impl LastError {
+    /// Runs user code (`Display`, `source`): call it under [`catch`].
+    fn of(kind: Option<ErrorKind>, error: &Error) -> LastError {
+        LastError {
+            kind: kind.unwrap_or_else(|| ErrorKind::of(error)),
+            // C reads the message up to the first NUL, so an interior NUL would
+            // make it disagree with `last_error_length`.
+            message: format!("{error:#}").replace('\0', "\\0"),
+            chain: error.chain().map(|cause| cause.to_string()).collect(),
+        }
+    }
 }
 
 thread_local! {
@@ -51,31 +73,46 @@ pub fn clear_last_error() {
 }
 
 /// Take the most recent error, clearing `LAST_ERROR` in the process.
+///
+/// `LAST_ERROR` keeps an error as text, so this is not the value that was
+/// stored but its record: the same message and chain of messages (`{:#}`
+/// gives `"outer: inner: root"`), and [`ErrorKind::of`] gives the kind it
+/// was reported with. Downcasting it to the original type does not work.
 pub fn take_last_error() -> Option<Error> {
-    LAST_ERROR
-        .try_with(|prev| prev.borrow_mut().take().map(|e| e.error))
+    let last = LAST_ERROR
+        .try_with(|prev| prev.borrow_mut().take())
         .ok()
-        .flatten()
+        .flatten()?;
+    RecordedError::new(last.kind, last.chain).map(Error::new)
 }
 
 /// Update the `thread_local` error, taking ownership of the `Error`. Its kind
 /// is read from its cause chain ([`ErrorKind::of`]).
+///
+/// Never panics: the error is formatted and then dropped here, and a panic
+/// in its `Display` is stored instead (kind `Panicked`, "formatting an error
+/// panicked: ..."), one in its `Drop` is contained and discarded.
 pub fn update_last_error<E: Into<Error>>(err: E) {
-    let error = err.into();
-    update_last_error_with_kind(ErrorKind::of(&error), error);
+    record(None, err.into());
 }
 
 /// Stores `error` with an explicit kind (used for a task's own error, whose
 /// kind follows how the task ended, not what its cause chain contains).
 pub(crate) fn update_last_error_with_kind(kind: ErrorKind, error: Error) {
-    let last = LastError {
-        kind,
-        // C reads the message up to the first NUL, so an interior NUL would
-        // make it disagree with `last_error_length`.
-        message: format!("{error:#}").replace('\0', "\\0"),
-        error,
-    };
-    // The old error is dropped outside the borrow (its Drop could re-enter).
+    record(Some(kind), error);
+}
+
+fn record(kind: Option<ErrorKind>, error: Error) {
+    let last = catch(|| LastError::of(kind, &error));
+    let _ = drop_contained(error);
+    let last = last.unwrap_or_else(|panic| {
+        // Only the library's own types from here on: no user code.
+        LastError::of(
+            None,
+            &Error::new(panic).context("formatting an error panicked"),
+        )
+    });
+    // The old record is dropped outside the borrow.
     let old = LAST_ERROR.try_with(|prev| prev.borrow_mut().replace(last));
     drop(old);
 }

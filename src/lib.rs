@@ -39,6 +39,7 @@ pub mod executor;
 pub mod fault;
 pub mod pool;
 pub mod task;
+mod unwind;
 
 pub use crate::task::Task;
 

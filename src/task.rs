@@ -204,17 +204,20 @@ impl<T> TaskHandle<T> {
         let completion = Arc::new(Completion::new());
         let mut guard = CompleteOnDrop(Some(completion.clone()));
         let task_token = token.clone();
+        // Dropped unrun (its job dropped by an executor or a pool shutting
+        // down), the task's `Drop` must not unwind into the executor.
+        let task = crate::unwind::DropContained::new(task);
         let job = Job::new(move |on_publish| {
             let ran = catch_unwind(AssertUnwindSafe(|| task.run(&task_token)));
             // Dropped on its own, outside the unwind of a panicking `run`: a
             // `Drop` that panics too would otherwise abort the process.
-            let dropped = catch_unwind(AssertUnwindSafe(move || drop(task)));
+            let dropped = catch_unwind(AssertUnwindSafe(move || drop(task.into_inner())));
             let outcome = match (ran, dropped) {
                 (Err(payload), _) => Err(Panic::from_payload(payload).into()),
                 (Ok(result), Ok(())) => result,
                 (Ok(result), Err(payload)) => {
                     // The output (if any) is discarded; its own `Drop` may panic.
-                    let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
+                    let _ = crate::unwind::drop_contained(result);
                     Err(Error::new(Panic::from_payload(payload))
                         .context("dropping the task panicked"))
                 }
@@ -296,7 +299,13 @@ impl<T> TaskHandle<T> {
     where
         F: FnOnce() + Send + 'static,
     {
-        match self.completion.set_callback(Box::new(callback)) {
+        // Refused, the callback is dropped unrun: its captures' `Drop` too
+        // is contained, as when it runs (`run_callback`).
+        let callback = crate::unwind::DropContained::new(callback);
+        match self
+            .completion
+            .set_callback(Box::new(move || (callback.into_inner())()))
+        {
             Ok(None) => Ok(()),
             Ok(Some(now)) => {
                 run_callback(now);

@@ -887,3 +887,87 @@ fn version_and_kind_names_are_static_strings() {
     let enabled = c::ffi_tasks_handle_registry_enabled();
     assert_eq!(enabled, c_int::from(cfg!(feature = "handle-registry")));
 }
+
+/// The C functions the C++ layer drives a C++ job's handle with (declared in
+/// `ffi_tasks/spawn.hpp`); the same shims as any exported task's.
+mod job_c {
+    use std::{ffi::c_void, os::raw::c_int};
+
+    use ffi_tasks::c::{CompletionCallback, Progress};
+
+    extern "C" {
+        pub fn ffi_tasks_job_poll(handle: *mut c_void) -> *mut c_void;
+        pub fn ffi_tasks_job_wait(handle: *mut c_void) -> *mut c_void;
+        pub fn ffi_tasks_job_wait_timeout(handle: *mut c_void, timeout_ms: u64) -> *mut c_void;
+        pub fn ffi_tasks_job_cancel(handle: *mut c_void);
+        pub fn ffi_tasks_job_cancelled(handle: *mut c_void) -> c_int;
+        pub fn ffi_tasks_job_status(handle: *mut c_void) -> c_int;
+        pub fn ffi_tasks_job_progress(handle: *mut c_void, out: *mut Progress) -> c_int;
+        pub fn ffi_tasks_job_on_complete(
+            handle: *mut c_void,
+            callback: CompletionCallback,
+            user_data: *mut c_void,
+        ) -> c_int;
+        pub fn ffi_tasks_job_handle_destroy(handle: *mut c_void);
+        pub fn ffi_tasks_job_result_destroy(result: *mut c_void);
+    }
+}
+
+#[test]
+fn the_job_functions_of_the_bridge_reject_null_pointers() {
+    use job_c::*;
+    let null = ptr::null_mut();
+    let done = leaked_counter();
+    // SAFETY: null pointers only, each a documented error.
+    unsafe {
+        assert!(ffi_tasks_job_poll(null).is_null());
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        assert!(ffi_tasks_job_wait(null).is_null());
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        assert!(ffi_tasks_job_wait_timeout(null, u64::MAX).is_null());
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        ffi_tasks_job_cancel(null);
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        assert_eq!(ffi_tasks_job_cancelled(null), -1);
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        assert_eq!(ffi_tasks_job_status(null), -1);
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        let untouched = Progress { done: 4, total: 2 };
+        let mut out = untouched;
+        assert_eq!(ffi_tasks_job_progress(null, &mut out), -1);
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        assert_eq!(out, untouched, "*out is untouched on error");
+        assert_eq!(
+            ffi_tasks_job_on_complete(null, Some(bump), as_user_data(done)),
+            -1
+        );
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        ffi_tasks_job_handle_destroy(null);
+        assert_error(ErrorKind::NullPointer, "`handle`");
+        ffi_tasks_job_result_destroy(null);
+        assert_error(ErrorKind::NullPointer, "`result`");
+    }
+    assert_eq!(done.get(), 0, "a callback on a null handle never runs");
+}
+
+#[test]
+fn bad_numeric_arguments_are_harmless() {
+    // SAFETY: a live token, destroyed once.
+    unsafe {
+        let token = c::ffi_tasks_token_new();
+        // A timeout too large for a deadline: still returns at once when
+        // the token is already cancelled.
+        c::ffi_tasks_token_cancel(token);
+        assert_eq!(c::ffi_tasks_token_wait_cancelled(token, u64::MAX), 1);
+        assert_no_error();
+        c::ffi_tasks_token_destroy(token);
+    }
+    for bad in [c_int::MIN, -1, 6, c_int::MAX] {
+        // SAFETY: `ffi_tasks_status_name` returns a static C string.
+        let name = unsafe { CStr::from_ptr(c::ffi_tasks_status_name(bad)) };
+        assert_eq!(name.to_str().unwrap(), "unknown");
+    }
+    // SAFETY: as above.
+    let name = unsafe { CStr::from_ptr(c::ffi_tasks_error_kind_name(c_int::MIN)) };
+    assert_eq!(name.to_str().unwrap(), "unknown");
+}

@@ -278,4 +278,94 @@ mod guarded {
         .join()
         .unwrap();
     }
+
+    /// The C functions the C++ layer drives a C++ job's handle with
+    /// (`ffi_tasks/spawn.hpp`); a job handle is a `TaskHandle<()>`.
+    mod job_c {
+        use std::{ffi::c_void, os::raw::c_int};
+
+        use ffi_tasks::c::{CompletionCallback, Progress};
+
+        extern "C" {
+            pub fn ffi_tasks_job_poll(handle: *mut c_void) -> *mut c_void;
+            pub fn ffi_tasks_job_wait(handle: *mut c_void) -> *mut c_void;
+            pub fn ffi_tasks_job_wait_timeout(handle: *mut c_void, timeout_ms: u64) -> *mut c_void;
+            pub fn ffi_tasks_job_cancel(handle: *mut c_void);
+            pub fn ffi_tasks_job_cancelled(handle: *mut c_void) -> c_int;
+            pub fn ffi_tasks_job_status(handle: *mut c_void) -> c_int;
+            pub fn ffi_tasks_job_progress(handle: *mut c_void, out: *mut Progress) -> c_int;
+            pub fn ffi_tasks_job_on_complete(
+                handle: *mut c_void,
+                callback: CompletionCallback,
+                user_data: *mut c_void,
+            ) -> c_int;
+            pub fn ffi_tasks_job_handle_destroy(handle: *mut c_void);
+        }
+    }
+
+    /// Every job function on `h`, which must be rejected each time.
+    ///
+    /// # Safety
+    ///
+    /// `h` is not a live job handle (the registry must reject it).
+    unsafe fn all_job_calls_rejected(h: *mut std::ffi::c_void) {
+        use job_c::*;
+        // SAFETY: the registry rejects `h` before any dereference.
+        unsafe {
+            assert!(ffi_tasks_job_poll(h).is_null());
+            expect_invalid("job_poll");
+            assert!(ffi_tasks_job_wait_timeout(h, 0).is_null());
+            expect_invalid("job_wait_timeout");
+            ffi_tasks_job_cancel(h);
+            expect_invalid("job_cancel");
+            assert_eq!(ffi_tasks_job_cancelled(h), -1);
+            expect_invalid("job_cancelled");
+            assert_eq!(ffi_tasks_job_status(h), -1);
+            expect_invalid("job_status");
+            let untouched = Progress { done: 7, total: 1 };
+            let mut p = untouched;
+            assert_eq!(ffi_tasks_job_progress(h, &mut p), -1);
+            expect_invalid("job_progress");
+            assert_eq!(p, untouched);
+            let rc = ffi_tasks_job_on_complete(h, Some(never_called), ptr::null_mut());
+            assert_eq!(rc, -1);
+            expect_invalid("job_on_complete");
+            assert!(ffi_tasks_job_wait(h).is_null());
+            expect_invalid("job_wait");
+            ffi_tasks_job_handle_destroy(h);
+            expect_invalid("job_handle_destroy");
+        }
+    }
+
+    #[test]
+    fn the_job_functions_of_the_bridge_reject_foreign_destroyed_and_forged_handles() {
+        let _serial = serial();
+        // A live handle of another task type: rejected, and still live.
+        let echo = spawn_echo(8);
+        // SAFETY: the registry rejects the echo handle as a job handle.
+        unsafe { all_job_calls_rejected(echo.cast()) };
+        // SAFETY: live handle, consumed by wait.
+        let e = unsafe { echo_wait(echo) };
+        assert!(!e.is_null(), "{:?}", last_error());
+        // SAFETY: the result from wait, freed once.
+        unsafe { echo_result_destroy(e) };
+
+        // A destroyed handle, and forged pointers.
+        let dead = spawn_echo(9);
+        // SAFETY: live handle, destroyed once.
+        unsafe { echo_handle_destroy(dead) };
+        let mut on_stack = [0u64; 8];
+        let forged: [*mut std::ffi::c_void; 5] = [
+            dead.cast(),
+            on_stack.as_mut_ptr().cast(),
+            0x1000 as *mut _,
+            ptr::NonNull::dangling().as_ptr(),
+            usize::MAX as *mut _,
+        ];
+        for h in forged {
+            // SAFETY: never live job handles; the registry rejects them.
+            unsafe { all_job_calls_rejected(h) };
+        }
+        assert_eq!(on_stack, [0; 8], "a forged handle was written through");
+    }
 }

@@ -242,3 +242,63 @@ fn dropping_a_very_deep_chain_of_children_does_not_overflow_the_stack() {
         .unwrap();
     dropper.join().unwrap();
 }
+
+#[test]
+fn progress_reads_only_pairs_that_were_written() {
+    // Writers report only (k, k) and (0, k); a read that mixes two reports
+    // (the `done` of one with the `total` of another) shows up as a pair with
+    // 0 < done != total, which nobody wrote.
+    const WRITERS: u64 = 2;
+    const READERS: usize = 2;
+    // Under Miri (every read interpreted) a few hundred still interleave.
+    const READS: usize = if cfg!(miri) { 300 } else { 200_000 };
+    let token = CancellationToken::new();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let start = Arc::new(Barrier::new(WRITERS as usize + READERS));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let (token, stop, start) = (token.clone(), stop.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                // Each writer its own range of totals, so pairs differ.
+                let mut k = 1 + w * (1 << 40);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    token.set_progress(k, k);
+                    token.set_progress(0, k + 1);
+                    k += 2;
+                }
+            })
+        })
+        .collect();
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let (token, start) = (token.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                let mut torn = Vec::new();
+                for _ in 0..READS {
+                    let p = token.progress();
+                    if p.done != 0 && p.done != p.total {
+                        torn.push(p);
+                    }
+                }
+                torn
+            })
+        })
+        .collect();
+    let torn: Vec<Progress> = readers
+        .into_iter()
+        .flat_map(|r| r.join().unwrap())
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert!(
+        torn.is_empty(),
+        "{} of {} reads returned a pair nobody wrote, e.g. {:?}",
+        torn.len(),
+        READERS * READS,
+        &torn[..torn.len().min(3)]
+    );
+}

@@ -2,14 +2,11 @@
 //! (typed, as the C functions leave it) and comes back as `Err`, which cxx
 //! turns into a `rust::Error` whose `what()` is the message.
 
-use std::{
-    fmt,
-    panic::{catch_unwind, AssertUnwindSafe},
-};
+use std::fmt;
 
 use crate::{
-    error::Panic,
     error_handling::{clear_last_error, error_message, update_last_error},
+    unwind::catch,
 };
 
 /// The `Err` of a fallible bridge function: the message with its cause chain.
@@ -24,17 +21,13 @@ impl fmt::Display for BridgeError {
 
 /// Runs `body` as the C functions run theirs: clears `LAST_ERROR`, catches
 /// panics (cxx would abort on one), and on failure stores the error in
-/// `LAST_ERROR` before returning it.
+/// `LAST_ERROR` before returning it. Storing never unwinds: a panic in the
+/// error's `Display` is stored instead, one in its `Drop` is contained.
 pub(super) fn fallible<T>(body: impl FnOnce() -> anyhow::Result<T>) -> Result<T, BridgeError> {
     clear_last_error();
-    let outcome =
-        catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(Panic::from_payload(p).into()));
+    let outcome = catch(body).unwrap_or_else(|panic| Err(panic.into()));
     outcome.map_err(|error| {
-        // Formatting a user error can panic too: store a fallback instead.
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| update_last_error(error))) {
-            let panic = Panic::from_payload(payload);
-            update_last_error(anyhow::Error::new(panic).context("formatting an error panicked"));
-        }
+        update_last_error(error);
         BridgeError(error_message().unwrap_or_default())
     })
 }
@@ -52,6 +45,38 @@ mod tests {
         assert_eq!(last_error_kind(), ErrorKind::InvalidArgument);
         assert_eq!(fallible(|| Ok(5)).unwrap(), 5);
         assert_eq!(last_error_kind(), ErrorKind::None, "cleared on entry");
+    }
+
+    /// An error whose `Drop` panics.
+    #[derive(Debug)]
+    struct Loud;
+
+    impl fmt::Display for Loud {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("loud")
+        }
+    }
+
+    impl std::error::Error for Loud {}
+
+    impl Drop for Loud {
+        fn drop(&mut self) {
+            panic!("dropping Loud panicked");
+        }
+    }
+
+    #[test]
+    fn an_error_whose_drop_panics_is_stored_as_text_and_contained() {
+        let err = fallible::<()>(|| Err(anyhow::Error::new(Loud).context("outer"))).unwrap_err();
+        assert_eq!(err.to_string(), "outer: loud");
+        assert_eq!(last_error_kind(), ErrorKind::Failed);
+        // The next call clears LAST_ERROR: no user value left there to drop.
+        assert_eq!(fallible(|| Ok(1)).unwrap(), 1);
+        assert_eq!(last_error_kind(), ErrorKind::None);
+        // A panic whose payload's Drop panics too.
+        let err = fallible::<()>(|| std::panic::panic_any(Loud)).unwrap_err();
+        assert_eq!(err.to_string(), "panicked: Box<dyn Any>");
+        assert_eq!(last_error_kind(), ErrorKind::Panicked);
     }
 
     #[test]

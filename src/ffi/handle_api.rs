@@ -18,6 +18,7 @@ use anyhow::Error;
 use crate::{
     error::{ErrorKind, NullPointer, TimedOut},
     ffi::{guard, registry},
+    status::classify,
     task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
 };
 
@@ -68,22 +69,19 @@ fn into_result_ptr<O>(value: O) -> *mut O {
     Box::into_raw(Box::new(value))
 }
 
-/// Turns a taken outcome into the C return value. A task's own error is
-/// stored with the kind its status says (failed, cancelled, panicked, or
-/// already taken), so an error that merely *contains* one of the library's
-/// marker types (say `TimedOut`) cannot be mistaken for that library error.
+/// Turns a taken outcome into the C return value. A task's error is stored
+/// with the kind [`classify`] gives its outcome (the one mapping the handle's
+/// status comes from too), so an error that merely *contains* one of the
+/// library's call-level markers (say `TimedOut`) cannot be mistaken for that
+/// library error; `ended == Taken` is the handle's own `AlreadyTaken`.
 fn deliver<O>(ended: TaskStatus, result: Result<O, Error>) -> Result<*mut O, Error> {
+    let kind = match ended {
+        TaskStatus::Taken => ErrorKind::AlreadyTaken,
+        _ => classify(&result).1,
+    };
     match result {
         Ok(value) => Ok(into_result_ptr(value)),
         Err(error) => {
-            let kind = match ended {
-                TaskStatus::Cancelled => ErrorKind::Cancelled,
-                TaskStatus::Panicked => ErrorKind::Panicked,
-                TaskStatus::Taken => ErrorKind::AlreadyTaken,
-                TaskStatus::Failed | TaskStatus::Completed | TaskStatus::Running => {
-                    ErrorKind::Failed
-                }
-            };
             super::store_error_as(Some(kind), error);
             Ok(ptr::null_mut())
         }

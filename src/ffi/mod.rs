@@ -16,16 +16,12 @@ mod export_task;
 pub(crate) mod handle_api;
 pub(crate) mod registry;
 
-use std::{
-    os::raw::c_int,
-    panic::{catch_unwind, AssertUnwindSafe},
-    ptr,
-};
+use std::{os::raw::c_int, ptr};
 
 use anyhow::Error;
 
 use crate::{
-    error::{ErrorKind, Panic},
+    error::ErrorKind,
     error_handling::{clear_last_error, update_last_error, update_last_error_with_kind},
 };
 
@@ -57,14 +53,14 @@ impl FfiReturn for () {
 #[inline]
 pub fn guard<R: FfiReturn>(body: impl FnOnce() -> Result<R, Error>) -> R {
     clear_last_error();
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match crate::unwind::catch(body) {
         Ok(Ok(value)) => value,
         Ok(Err(error)) => {
             store_error(error);
             R::error_value()
         }
-        Err(payload) => {
-            store_error(Panic::from_payload(payload).into());
+        Err(panic) => {
+            store_error(panic.into());
             R::error_value()
         }
     }
@@ -75,18 +71,13 @@ fn store_error(error: Error) {
 }
 
 /// Stores `error` in `LAST_ERROR` with `kind` (or the kind its cause chain
-/// gives). Formatting a user error's Display can panic too; that is caught
-/// and stored instead, never unwound into C.
+/// gives). It never unwinds: a panic in the error's `Display` is stored
+/// instead, one in its `Drop` contained (see
+/// [`update_last_error`](crate::error_handling::update_last_error)).
 fn store_error_as(kind: Option<ErrorKind>, error: Error) {
-    let store = || match kind {
+    match kind {
         Some(kind) => update_last_error_with_kind(kind, error),
         None => update_last_error(error),
-    };
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(store)) {
-        let panic = Panic::from_payload(payload);
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            update_last_error(Error::new(panic).context("formatting an error panicked"))
-        }));
     }
 }
 
@@ -94,5 +85,5 @@ fn store_error_as(kind: Option<ErrorKind>, error: Error) {
 /// panics and returns `R::default()` instead.
 #[inline]
 pub fn guard_infallible<R: Default>(body: impl FnOnce() -> R) -> R {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or_default()
+    crate::unwind::catch(body).unwrap_or_default()
 }
