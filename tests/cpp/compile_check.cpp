@@ -48,6 +48,12 @@ void use_everything(const Task &task) {
   (void)handle.wait_for(std::chrono::duration<double>(0.5));
   (void)handle.wait_until(std::chrono::steady_clock::now());
   (void)handle.try_wait_for(std::chrono::seconds(1));
+  (void)handle.wait_until(std::chrono::system_clock::time_point::max());
+  (void)handle.try_wait_until(std::chrono::steady_clock::time_point::min());
+  (void)handle.try_wait_until(
+      std::chrono::time_point<std::chrono::system_clock, std::chrono::duration<double>>());
+  (void)handle.try_wait_for(std::chrono::duration<float, std::milli>(1.5f));
+  (void)handle.try_wait_for(std::chrono::duration<unsigned, std::ratio<1, 3>>(1));
   handle.on_complete([]() noexcept {});
   (void)handle.try_on_complete([]() noexcept {});
   (void)handle.progress().fraction();

@@ -214,7 +214,7 @@ TEST(TaskHandleTest, EmptyHandleThrowsUsageErrorFromEveryMethod) {
   EXPECT_THROW_MSG(empty.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
                    empty_message("wait_for"));
   EXPECT_THROW_MSG(empty.wait_until(std::chrono::steady_clock::now()), ffi_tasks::UsageError,
-                   empty_message("wait_for"));
+                   empty_message("wait_until"));
   EXPECT_THROW_MSG(empty.cancel(), ffi_tasks::UsageError, empty_message("cancel"));
   EXPECT_THROW_MSG(empty.cancelled(), ffi_tasks::UsageError, empty_message("cancelled"));
   EXPECT_THROW_MSG(empty.status(), ffi_tasks::UsageError, empty_message("status"));

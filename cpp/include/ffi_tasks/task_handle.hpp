@@ -31,6 +31,7 @@
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/callback.hpp"
 #include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/detail/timeout.hpp"
 #include "ffi_tasks/error.hpp"
 #include "ffi_tasks/result.hpp"
 #include "ffi_tasks/status.hpp"
@@ -112,7 +113,12 @@ class TaskHandle {
   T wait() &&;
 
   // As poll(), after waiting at most `timeout` for the task to finish
-  // (rounded up to whole milliseconds).
+  // (rounded up to whole milliseconds), or until `deadline` of any clock
+  // (measured from the clock's now(); a later change of the system time
+  // does not move it). Never overflows: a zero or negative timeout, or a
+  // deadline already past (time_point::min() included), polls; a huge one
+  // (duration::max(), time_point::max(), +inf) waits without limit. A NaN
+  // timeout or deadline throws InvalidArgument (the task is not touched).
   template <class Rep, class Period>
   std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
@@ -146,6 +152,8 @@ class TaskHandle {
   Result<T> try_wait() &&;
   template <class Rep, class Period>
   Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  template <class Clock, class Duration>
+  Result<std::optional<T>> try_wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
   Result<void> try_cancel() const;
   Result<bool> try_cancelled() const;
   Result<TaskStatus> try_status() const;
@@ -172,8 +180,13 @@ class TaskHandle {
   // `T value = co_await std::move(handle);` suspends until the task finishes
   // without blocking a thread, then yields its value or throws its error.
   // The coroutine resumes on the worker thread that finished the task (or
-  // goes on at once if it is already done). Consumes the handle; uses the
-  // task's one completion callback.
+  // goes on at once if it is already done), exactly once. Consumes the
+  // handle; uses the task's one completion callback.
+  //
+  // Destroying the coroutine while it is suspended here is safe: the task
+  // is cancelled (as by ~TaskHandle) and the coroutine is never resumed.
+  // If the coroutine's promise has get_stop_token() (a std::stop_token), a
+  // stop request while it waits here cancels the task.
   detail::task_awaiter<T> operator co_await() && noexcept;
 #endif
 
@@ -184,6 +197,9 @@ class TaskHandle {
 
   TaskHandle(void *raw, const detail::handle_vtable<T> *vtable) noexcept
       : raw_(raw), vtable_(raw ? vtable : nullptr) {}
+
+  // wait_for and wait_until, once the timeout is converted.
+  Result<std::optional<T>> try_wait_ms(std::uint64_t timeout_ms, const char *operation);
 
   Error take_error(const char *operation) const { return vtable_->take_error(operation); }
 
@@ -199,26 +215,6 @@ void swap(TaskHandle<T> &a, TaskHandle<T> &b) noexcept {
 // ---------------------------------------------------------------------------
 // end of public API, implementation details below
 // ---------------------------------------------------------------------------
-
-namespace detail {
-
-// A timeout in whole milliseconds, rounded up; negative -> 0; too long for
-// the C ABI -> UINT64_MAX (which waits without limit).
-template <class Rep, class Period>
-std::uint64_t to_timeout_ms(const std::chrono::duration<Rep, Period> &timeout) {
-  using std::chrono::duration;
-  if (timeout <= duration<Rep, Period>::zero()) {
-    return 0;
-  }
-  // Beyond ~292 million years the int64 milliseconds below would overflow.
-  if (duration<double, std::milli>(timeout).count() >= 9.0e18) {
-    return UINT64_MAX;
-  }
-  return static_cast<std::uint64_t>(
-      std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
-}
-
-}  // namespace detail
 
 template <class Traits>
 TaskHandle<typename Traits::value_type> adopt_handle(typename Traits::handle_type *raw) noexcept {
@@ -310,13 +306,37 @@ Result<std::optional<T>> TaskHandle<T>::try_wait_for(
   if (raw_ == nullptr) {
     return detail::empty_handle_error("wait_for");
   }
-  if (void *result = vtable_->wait_timeout(raw_, detail::to_timeout_ms(timeout))) {
+  const Result<std::uint64_t> ms = detail::timeout_ms(timeout, "wait_for");
+  if (!ms) {
+    return ms.error();
+  }
+  return try_wait_ms(*ms, "wait_for");
+}
+
+template <class T>
+template <class Clock, class Duration>
+Result<std::optional<T>> TaskHandle<T>::try_wait_until(
+    const std::chrono::time_point<Clock, Duration> &deadline) {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("wait_until");
+  }
+  const Result<std::uint64_t> ms = detail::deadline_ms(deadline, "wait_until");
+  if (!ms) {
+    return ms.error();
+  }
+  return try_wait_ms(*ms, "wait_until");
+}
+
+template <class T>
+Result<std::optional<T>> TaskHandle<T>::try_wait_ms(std::uint64_t timeout_ms,
+                                                    const char *operation) {
+  if (void *result = vtable_->wait_timeout(raw_, timeout_ms)) {
     return std::optional<T>(vtable_->adopt(result));
   }
   if (vtable_->error_kind() == static_cast<int>(ErrorKind::timed_out)) {
     return std::optional<T>();
   }
-  return take_error("wait_for");
+  return take_error(operation);
 }
 
 template <class T>
@@ -412,7 +432,8 @@ template <class T>
 template <class Clock, class Duration>
 std::optional<T> TaskHandle<T>::wait_until(
     const std::chrono::time_point<Clock, Duration> &deadline) {
-  return wait_for(deadline - Clock::now());
+  auto result = try_wait_until(deadline);
+  return std::move(result).value();
 }
 
 template <class T>
