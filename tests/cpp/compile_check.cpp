@@ -96,6 +96,22 @@ Fire await_everything() {
   (void)co_await ffi_tasks::spawn(OwnedTask{1});
   (void)co_await ffi_tasks::spawn(UnitJob{1});
 }
+
+#if FFI_TASKS_HAS_STOP_TOKEN
+// A promise with a stop token: a stop request cancels the awaited task.
+struct Stoppable {
+  struct promise_type {
+    std::stop_token get_stop_token() const noexcept { return {}; }
+    Stoppable get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+Stoppable await_stoppable() { (void)co_await ffi_tasks::spawn(Task{1}); }
+#endif
 #endif
 
 }  // namespace compile_check

@@ -570,39 +570,121 @@ T TaskHandle<T>::wait(std::stop_token stop) && {
 #if FFI_TASKS_HAS_COROUTINES
 namespace detail {
 
-// Shared by the awaiter and the completion callback: whichever of "the
-// awaiter finished suspending" and "the task finished" comes second resumes
-// the coroutine (or, if the callback came first, await_suspend declines to
-// suspend).
+// Shared by an awaiter and the completion callback it registers, so that
+// it outlives whichever of them goes first. `stage` decides, once, who
+// goes on with the coroutine:
+//   suspending -> finished_early  the task finished while await_suspend ran:
+//                                 the coroutine does not suspend;
+//   suspending -> suspended       await_suspend suspended it; then either
+//   suspended  -> resumed         the callback resumes it, or
+//   suspended  -> abandoned       its frame was destroyed while suspended:
+//                                 the callback leaves it alone.
 struct resume_state {
-  std::atomic<bool> second{false};
+  enum : int { suspending, suspended, finished_early, resumed, abandoned };
+  std::atomic<int> stage{suspending};
   std::coroutine_handle<> coroutine;
+
+  // The completion callback (on the thread that finished the task).
+  void on_complete() noexcept {
+    int expected = suspending;
+    if (stage.compare_exchange_strong(expected, finished_early, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      return;  // await_suspend sees it and does not suspend
+    }
+    if (expected == suspended &&
+        stage.compare_exchange_strong(expected, resumed, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      coroutine.resume();
+    }
+    // else abandoned: the frame is gone.
+  }
+
+  // await_suspend, last step: whether the coroutine stays suspended.
+  bool suspend() noexcept {
+    int expected = suspending;
+    return stage.compare_exchange_strong(expected, suspended, std::memory_order_acq_rel,
+                                         std::memory_order_acquire);
+  }
+
+  // The frame is being destroyed: if still suspended, never resume it.
+  void abandon() noexcept {
+    int expected = suspended;
+    stage.compare_exchange_strong(expected, abandoned, std::memory_order_acq_rel,
+                                  std::memory_order_acquire);
+  }
 };
+
+#if FFI_TASKS_HAS_STOP_TOKEN
+// Whether a coroutine promise exposes a std::stop_token.
+template <class Promise, class = void>
+struct has_stop_token : std::false_type {};
+template <class Promise>
+struct has_stop_token<Promise, std::void_t<decltype(std::declval<Promise &>().get_stop_token())>>
+    : std::is_convertible<decltype(std::declval<Promise &>().get_stop_token()), std::stop_token> {};
+#endif
 
 template <class T>
 class task_awaiter {
  public:
   explicit task_awaiter(TaskHandle<T> &&handle) noexcept : handle_(std::move(handle)) {}
+  task_awaiter(const task_awaiter &) = delete;
+  task_awaiter &operator=(const task_awaiter &) = delete;
+
+  // Runs when the co_await expression ends, and also when the coroutine's
+  // frame is destroyed while suspended here: then the callback must not
+  // resume it. The members go next: the stop link first, then the handle,
+  // which cancels the task if it still runs.
+  ~task_awaiter() {
+    if (state_) {
+      state_->abandon();
+    }
+  }
 
   bool await_ready() const { return handle_.status() != TaskStatus::running; }
 
-  bool await_suspend(std::coroutine_handle<> coroutine) {
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> coroutine) {
+#if FFI_TASKS_HAS_STOP_TOKEN
+    if constexpr (!std::is_void<Promise>::value) {
+      if constexpr (has_stop_token<Promise>::value) {
+        // Runs at once if a stop was already requested.
+        stop_.emplace(std::stop_token(coroutine.promise().get_stop_token()), cancel_task{&handle_});
+      }
+    }
+#endif
     auto state = std::make_shared<resume_state>();
     state->coroutine = coroutine;
-    handle_.on_complete([state]() noexcept {
-      if (state->second.exchange(true, std::memory_order_acq_rel)) {
-        state->coroutine.resume();
-      }
-    });
-    // After this exchange the coroutine may already run on another thread:
-    // touch nothing but locals.
-    return !state->second.exchange(true, std::memory_order_acq_rel);
+    handle_.on_complete([state]() noexcept { state->on_complete(); });
+    state_ = state;
+    // Once suspended, the coroutine may run (and this awaiter be gone) on
+    // another thread at any moment: touch nothing but locals.
+    return state->suspend();
   }
 
-  T await_resume() { return std::move(handle_).wait(); }
+  T await_resume() {
+#if FFI_TASKS_HAS_STOP_TOKEN
+    // Waits for a stop callback running on another thread: after this,
+    // nothing else uses the handle, which wait() consumes.
+    stop_.reset();
+#endif
+    return std::move(handle_).wait();
+  }
 
  private:
+#if FFI_TASKS_HAS_STOP_TOKEN
+  // Cancels the awaited task on a stop request (a const, thread-safe call
+  // on a handle that outlives the registration).
+  struct cancel_task {
+    const TaskHandle<T> *handle;
+    void operator()() const noexcept { static_cast<void>(handle->try_cancel()); }
+  };
+#endif
+
   TaskHandle<T> handle_;
+  std::shared_ptr<resume_state> state_;
+#if FFI_TASKS_HAS_STOP_TOKEN
+  std::optional<std::stop_callback<cancel_task>> stop_;
+#endif
 };
 
 }  // namespace detail
