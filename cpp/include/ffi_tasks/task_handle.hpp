@@ -26,7 +26,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "ffi_tasks/detail/annotate.hpp"
 #include "ffi_tasks/detail/backend.hpp"
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/callback.hpp"
@@ -527,16 +526,8 @@ Result<T> TaskHandle<T>::try_wait(std::stop_token stop) && {
   TaskHandle self(std::move(*this));
   const detail::handle_vtable<T> *vtable = self.vtable_;
   void *raw = self.raw_;
-  // The callback may run on the thread that requests the stop: everything
-  // before its registration happens before it, and it happens before
-  // ~stop_callback returns (both through std::stop_token's own machinery,
-  // which Helgrind cannot see: detail/annotate.hpp).
-  FFI_TASKS_HAPPENS_BEFORE(raw);
-  auto cancel_task = [vtable, raw]() noexcept {
-    FFI_TASKS_HAPPENS_AFTER(raw);
-    vtable->cancel(raw);
-    FFI_TASKS_HAPPENS_BEFORE(raw);
-  };
+  // May run on the thread that requests the stop.
+  auto cancel_task = [vtable, raw]() noexcept { vtable->cancel(raw); };
   std::optional<std::stop_callback<decltype(cancel_task)>> on_stop;
   on_stop.emplace(std::move(stop), cancel_task);
   Result<T> result = [&]() -> Result<T> {
@@ -553,8 +544,6 @@ Result<T> TaskHandle<T>::try_wait(std::stop_token stop) && {
   // Waits for a callback running on another thread; after this the
   // callback and its storage are ours alone.
   on_stop.reset();
-  FFI_TASKS_HAPPENS_AFTER(raw);
-  FFI_TASKS_NEW_MEMORY(&on_stop, sizeof(on_stop));
   return result;
 }
 
