@@ -133,10 +133,12 @@ class TaskHandle {
 
   // Runs `callback()` exactly once when the task finishes: on a worker
   // thread, or on this thread before on_complete returns if it already has.
-  // It runs even if the handle is destroyed first. It must not throw (that
-  // terminates) and should be short: it runs on the pool. One callback per
-  // task: a second one throws InvalidArgument (and so do to_future() and
-  // co_await after it).
+  // It runs even if the handle is destroyed first. It must not throw: one
+  // that does ends the program (std::terminate, after a message on stderr).
+  // It should be short: it runs on the pool. One callback per task: a second
+  // one throws InvalidArgument (and so do to_future() and co_await after
+  // it). A null function pointer or empty std::function throws NullPointer
+  // (and registers nothing).
   template <class F>
   void on_complete(F &&callback);
 
@@ -394,6 +396,9 @@ Result<void> TaskHandle<T>::try_on_complete(F &&callback) {
                 "on_complete: the callback must be callable with no arguments");
   if (raw_ == nullptr) {
     return detail::empty_handle_error("on_complete");
+  }
+  if (detail::is_null_callback(callback)) {
+    return Error(ErrorKind::null_pointer, "ffi_tasks: on_complete() called with a null callback");
   }
   std::unique_ptr<box> owned(new box{std::forward<F>(callback)});
   if (vtable_->on_complete(raw_, &box::invoke, owned.get()) != 0) {
