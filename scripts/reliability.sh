@@ -12,9 +12,6 @@
 #   tsan-cpp    ThreadSanitizer on the ctest suite, Rust staticlib instrumented too
 #               (scripts/tsan-cpp.sh, CMake `tsan` workflow; SKIPPED without nightly
 #               rust-src)
-#   helgrind    valgrind --tool=helgrind on the ctest suite, annotated build, after a
-#               canary race that must be caught (scripts/helgrind.sh, CMake `helgrind`
-#               preset)
 # Stops at the first failure. The tests print their figures (operations run,
 # faults injected, calls checked).
 #
@@ -64,7 +61,6 @@ section loom "loom models" bash scripts/loom.sh
 section miri "Miri" bash scripts/miri.sh
 section tsan "ThreadSanitizer (Rust core, std instrumented)" bash scripts/tsan.sh
 section tsan-cpp "ThreadSanitizer (ctest suite, C/C++ and Rust instrumented)" bash scripts/tsan-cpp.sh
-section helgrind "Helgrind (ctest suite, Rust and libstdc++ annotated)" bash scripts/helgrind.sh
 
 printf '\n----- reliability: all passed in %ds -----\n' $((SECONDS - start_all))
 printf '  %s\n' "${timings[@]}"

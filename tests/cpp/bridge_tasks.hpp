@@ -94,18 +94,17 @@ inline std::uint64_t finished_total(const ffi_tasks::PoolStats &s) {
   return s.completed + s.failed + s.cancelled;
 }
 
-// One value handed from a callback (on a worker) to the test thread. Like a
-// std::promise / std::future pair, but built on std::mutex and
-// std::condition_variable, whose ordering Helgrind sees (libstdc++'s future
-// hands over through a futex it cannot): what the callback did before put()
-// is visibly ordered before what the test does after take().
+// One value handed from a callback or coroutine (on a worker) to the test
+// thread: what it did before put() happens before what the test does after
+// take(), and take() gives up after kWaitMs, so a bug fails the test
+// instead of hanging it.
 template <class T>
 class Mailbox {
  public:
   void put(T value) {
     std::lock_guard<std::mutex> lock(mutex_);
     value_ = std::move(value);
-    ready_.notify_all();  // with the lock held, as Helgrind expects
+    ready_.notify_all();
   }
 
   // The value, or nullopt after kWaitMs.

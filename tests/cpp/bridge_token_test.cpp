@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
+#include <limits>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -34,6 +36,29 @@ TEST(TokenTest, NewTokenIsNotCancelled) {
   EXPECT_FALSE(token->cancelled());
   EXPECT_FALSE(token->wait_cancelled(0));
   EXPECT_FALSE(ffi_tasks::wait_cancelled(*token, std::chrono::milliseconds(1)));
+}
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+TEST(TokenTest, WaitCancelledTimeoutsSaturate) {
+  auto token = ffi_tasks::make_token();
+  // Zero, negative or -inf: only a check.
+  EXPECT_FALSE(ffi_tasks::wait_cancelled(*token, std::chrono::nanoseconds::min()));
+  EXPECT_FALSE(ffi_tasks::wait_cancelled(*token, std::chrono::hours::min()));
+  EXPECT_FALSE(ffi_tasks::wait_cancelled(*token, std::chrono::duration<double>(-kInf)));
+  EXPECT_THROW(ffi_tasks::wait_cancelled(
+                   *token, std::chrono::duration<double>(std::numeric_limits<double>::quiet_NaN())),
+               ffi_tasks::InvalidArgument);
+  // Huge: waits until cancelled (bounded: the test cancels after kWaitMs).
+  auto waiting = std::async(std::launch::async, [&token] {
+    return ffi_tasks::wait_cancelled(*token, std::chrono::hours::max()) &&
+           ffi_tasks::wait_cancelled(*token, std::chrono::duration<double>(kInf));
+  });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  token->cancel();
+  ASSERT_EQ(waiting.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs)),
+            std::future_status::ready);
+  EXPECT_TRUE(waiting.get());
 }
 
 TEST(TokenTest, CancelIsIdempotentAndSeenByClones) {

@@ -48,6 +48,12 @@ void use_everything(const Task &task) {
   (void)handle.wait_for(std::chrono::duration<double>(0.5));
   (void)handle.wait_until(std::chrono::steady_clock::now());
   (void)handle.try_wait_for(std::chrono::seconds(1));
+  (void)handle.wait_until(std::chrono::system_clock::time_point::max());
+  (void)handle.try_wait_until(std::chrono::steady_clock::time_point::min());
+  (void)handle.try_wait_until(
+      std::chrono::time_point<std::chrono::system_clock, std::chrono::duration<double>>());
+  (void)handle.try_wait_for(std::chrono::duration<float, std::milli>(1.5f));
+  (void)handle.try_wait_for(std::chrono::duration<unsigned, std::ratio<1, 3>>(1));
   handle.on_complete([]() noexcept {});
   (void)handle.try_on_complete([]() noexcept {});
   (void)handle.progress().fraction();
@@ -90,6 +96,22 @@ Fire await_everything() {
   (void)co_await ffi_tasks::spawn(OwnedTask{1});
   (void)co_await ffi_tasks::spawn(UnitJob{1});
 }
+
+#if FFI_TASKS_HAS_STOP_TOKEN
+// A promise with a stop token: a stop request cancels the awaited task.
+struct Stoppable {
+  struct promise_type {
+    std::stop_token get_stop_token() const noexcept { return {}; }
+    Stoppable get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+Stoppable await_stoppable() { (void)co_await ffi_tasks::spawn(Task{1}); }
+#endif
 #endif
 
 }  // namespace compile_check

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -214,7 +215,7 @@ TEST(TaskHandleTest, EmptyHandleThrowsUsageErrorFromEveryMethod) {
   EXPECT_THROW_MSG(empty.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
                    empty_message("wait_for"));
   EXPECT_THROW_MSG(empty.wait_until(std::chrono::steady_clock::now()), ffi_tasks::UsageError,
-                   empty_message("wait_for"));
+                   empty_message("wait_until"));
   EXPECT_THROW_MSG(empty.cancel(), ffi_tasks::UsageError, empty_message("cancel"));
   EXPECT_THROW_MSG(empty.cancelled(), ffi_tasks::UsageError, empty_message("cancelled"));
   EXPECT_THROW_MSG(empty.status(), ffi_tasks::UsageError, empty_message("status"));
@@ -241,6 +242,43 @@ TEST(TaskHandleTest, MovedFromHandleThrowsUsageError) {
   auto taken = std::move(handle);
   EXPECT_THROW_MSG(handle.status(), ffi_tasks::UsageError,  // NOLINT(bugprone-use-after-move)
                    empty_message("status"));
+  EXPECT_EQ(std::move(taken).wait(), 3u);
+}
+
+TEST(TaskHandleTest, MovedFromHandleGivesUsageErrorEverywhere) {
+  auto handle = ffi_tasks::spawn(Add{1, 2});
+  auto taken = std::move(handle);
+  TaskHandle<std::uint64_t> &moved = handle;  // NOLINT(bugprone-use-after-move)
+  const auto expect_usage = [](const auto &result, const char *operation) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().kind(), ffi_tasks::ErrorKind::usage);
+    EXPECT_EQ(std::string(result.error().what()), empty_message(operation));
+  };
+  expect_usage(moved.try_poll(), "poll");
+  expect_usage(moved.try_wait_for(std::chrono::seconds(1)), "wait_for");
+  expect_usage(moved.try_wait_until(std::chrono::steady_clock::now()), "wait_until");
+  expect_usage(moved.try_cancel(), "cancel");
+  expect_usage(moved.try_cancelled(), "cancelled");
+  expect_usage(moved.try_status(), "status");
+  expect_usage(moved.try_progress(), "progress");
+  expect_usage(moved.try_on_complete([]() noexcept {}), "on_complete");
+  EXPECT_THROW_MSG(moved.poll(), ffi_tasks::UsageError, empty_message("poll"));
+  EXPECT_THROW_MSG(moved.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
+                   empty_message("wait_for"));
+  EXPECT_THROW_MSG(moved.cancel(), ffi_tasks::UsageError, empty_message("cancel"));
+  EXPECT_THROW_MSG(moved.progress(), ffi_tasks::UsageError, empty_message("progress"));
+  EXPECT_THROW_MSG(moved.on_complete([]() noexcept {}), ffi_tasks::UsageError,
+                   empty_message("on_complete"));
+  EXPECT_THROW_MSG(std::move(moved).to_future(), ffi_tasks::UsageError, empty_message("to_future"));
+#if FFI_TASKS_HAS_STOP_TOKEN
+  expect_usage(TaskHandle<std::uint64_t>(std::move(moved)).try_wait(std::stop_token()), "wait");
+  EXPECT_THROW_MSG(std::move(moved).wait(std::stop_token()), ffi_tasks::UsageError,
+                   empty_message("wait"));
+#endif
+  expect_usage(std::move(moved).try_wait(), "wait");
+  EXPECT_THROW_MSG(std::move(moved).wait(), ffi_tasks::UsageError, empty_message("wait"));
+  moved.reset();  // fine on an empty handle, as are valid() and swap()
+  EXPECT_FALSE(moved.valid());
   EXPECT_EQ(std::move(taken).wait(), 3u);
 }
 
@@ -508,6 +546,37 @@ TEST(TaskHandleTest, OnCompleteAcceptsMoveOnlyCallable) {
   auto payload = std::make_unique<int>(17);
   handle.on_complete([done, payload = std::move(payload)]() noexcept { done->set_value(*payload); });
   EXPECT_EQ(fired.get(), 17);
+}
+
+TEST(TaskHandleTest, OnCompleteWithNullCallbackIsNullPointer) {
+  auto handle = ffi_tasks::spawn(Add{2, 3});
+  const auto message = "ffi_tasks: on_complete() called with a null callback";
+  void (*null_function)() = nullptr;
+  EXPECT_THROW_MSG(handle.on_complete(null_function), ffi_tasks::NullPointer, message);
+  EXPECT_THROW_MSG(handle.on_complete(std::function<void()>()), ffi_tasks::NullPointer, message);
+  const auto tried = handle.try_on_complete(null_function);
+  ASSERT_FALSE(tried);
+  EXPECT_EQ(tried.error().kind(), ffi_tasks::ErrorKind::null_pointer);
+  // Nothing was registered: a real callback still can be.
+  auto done = std::make_shared<std::promise<void>>();
+  auto fired = done->get_future();
+  handle.on_complete(std::function<void()>([done] { done->set_value(); }));
+  ASSERT_EQ(fired.wait_for(std::chrono::milliseconds(test_support::kWaitMs)),
+            std::future_status::ready);
+  EXPECT_EQ(std::move(handle).wait(), 5u);
+}
+
+void throwing_callback() { throw std::runtime_error("callback failed"); }
+
+TEST(TaskHandleDeathTest, ThrowingCallbackTerminatesWithAMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the pool has threads
+  EXPECT_DEATH(
+      {
+        auto finished = ffi_tasks::spawn(Add{2, 2});
+        ASSERT_TRUE(test_support::spin_until_finished(finished));
+        finished.on_complete(&throwing_callback);  // finished: runs here, at once
+      },
+      "ffi_tasks: a completion callback threw an exception.*callback failed");
 }
 
 // ----- results are freed exactly once

@@ -26,11 +26,11 @@
 #include <type_traits>
 #include <utility>
 
-#include "ffi_tasks/detail/annotate.hpp"
 #include "ffi_tasks/detail/backend.hpp"
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/callback.hpp"
 #include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/detail/timeout.hpp"
 #include "ffi_tasks/error.hpp"
 #include "ffi_tasks/result.hpp"
 #include "ffi_tasks/status.hpp"
@@ -112,7 +112,12 @@ class TaskHandle {
   T wait() &&;
 
   // As poll(), after waiting at most `timeout` for the task to finish
-  // (rounded up to whole milliseconds).
+  // (rounded up to whole milliseconds), or until `deadline` of any clock
+  // (measured from the clock's now(); a later change of the system time
+  // does not move it). Never overflows: a zero or negative timeout, or a
+  // deadline already past (time_point::min() included), polls; a huge one
+  // (duration::max(), time_point::max(), +inf) waits without limit. A NaN
+  // timeout or deadline throws InvalidArgument (the task is not touched).
   template <class Rep, class Period>
   std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
@@ -128,10 +133,12 @@ class TaskHandle {
 
   // Runs `callback()` exactly once when the task finishes: on a worker
   // thread, or on this thread before on_complete returns if it already has.
-  // It runs even if the handle is destroyed first. It must not throw (that
-  // terminates) and should be short: it runs on the pool. One callback per
-  // task: a second one throws InvalidArgument (and so do to_future() and
-  // co_await after it).
+  // It runs even if the handle is destroyed first. It must not throw: one
+  // that does ends the program (std::terminate, after a message on stderr).
+  // It should be short: it runs on the pool. One callback per task: a second
+  // one throws InvalidArgument (and so do to_future() and co_await after
+  // it). A null function pointer or empty std::function throws NullPointer
+  // (and registers nothing).
   template <class F>
   void on_complete(F &&callback);
 
@@ -146,6 +153,8 @@ class TaskHandle {
   Result<T> try_wait() &&;
   template <class Rep, class Period>
   Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  template <class Clock, class Duration>
+  Result<std::optional<T>> try_wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
   Result<void> try_cancel() const;
   Result<bool> try_cancelled() const;
   Result<TaskStatus> try_status() const;
@@ -172,8 +181,13 @@ class TaskHandle {
   // `T value = co_await std::move(handle);` suspends until the task finishes
   // without blocking a thread, then yields its value or throws its error.
   // The coroutine resumes on the worker thread that finished the task (or
-  // goes on at once if it is already done). Consumes the handle; uses the
-  // task's one completion callback.
+  // goes on at once if it is already done), exactly once. Consumes the
+  // handle; uses the task's one completion callback.
+  //
+  // Destroying the coroutine while it is suspended here is safe: the task
+  // is cancelled (as by ~TaskHandle) and the coroutine is never resumed.
+  // If the coroutine's promise has get_stop_token() (a std::stop_token), a
+  // stop request while it waits here cancels the task.
   detail::task_awaiter<T> operator co_await() && noexcept;
 #endif
 
@@ -184,6 +198,9 @@ class TaskHandle {
 
   TaskHandle(void *raw, const detail::handle_vtable<T> *vtable) noexcept
       : raw_(raw), vtable_(raw ? vtable : nullptr) {}
+
+  // wait_for and wait_until, once the timeout is converted.
+  Result<std::optional<T>> try_wait_ms(std::uint64_t timeout_ms, const char *operation);
 
   Error take_error(const char *operation) const { return vtable_->take_error(operation); }
 
@@ -199,26 +216,6 @@ void swap(TaskHandle<T> &a, TaskHandle<T> &b) noexcept {
 // ---------------------------------------------------------------------------
 // end of public API, implementation details below
 // ---------------------------------------------------------------------------
-
-namespace detail {
-
-// A timeout in whole milliseconds, rounded up; negative -> 0; too long for
-// the C ABI -> UINT64_MAX (which waits without limit).
-template <class Rep, class Period>
-std::uint64_t to_timeout_ms(const std::chrono::duration<Rep, Period> &timeout) {
-  using std::chrono::duration;
-  if (timeout <= duration<Rep, Period>::zero()) {
-    return 0;
-  }
-  // Beyond ~292 million years the int64 milliseconds below would overflow.
-  if (duration<double, std::milli>(timeout).count() >= 9.0e18) {
-    return UINT64_MAX;
-  }
-  return static_cast<std::uint64_t>(
-      std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
-}
-
-}  // namespace detail
 
 template <class Traits>
 TaskHandle<typename Traits::value_type> adopt_handle(typename Traits::handle_type *raw) noexcept {
@@ -310,13 +307,37 @@ Result<std::optional<T>> TaskHandle<T>::try_wait_for(
   if (raw_ == nullptr) {
     return detail::empty_handle_error("wait_for");
   }
-  if (void *result = vtable_->wait_timeout(raw_, detail::to_timeout_ms(timeout))) {
+  const Result<std::uint64_t> ms = detail::timeout_ms(timeout, "wait_for");
+  if (!ms) {
+    return ms.error();
+  }
+  return try_wait_ms(*ms, "wait_for");
+}
+
+template <class T>
+template <class Clock, class Duration>
+Result<std::optional<T>> TaskHandle<T>::try_wait_until(
+    const std::chrono::time_point<Clock, Duration> &deadline) {
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("wait_until");
+  }
+  const Result<std::uint64_t> ms = detail::deadline_ms(deadline, "wait_until");
+  if (!ms) {
+    return ms.error();
+  }
+  return try_wait_ms(*ms, "wait_until");
+}
+
+template <class T>
+Result<std::optional<T>> TaskHandle<T>::try_wait_ms(std::uint64_t timeout_ms,
+                                                    const char *operation) {
+  if (void *result = vtable_->wait_timeout(raw_, timeout_ms)) {
     return std::optional<T>(vtable_->adopt(result));
   }
   if (vtable_->error_kind() == static_cast<int>(ErrorKind::timed_out)) {
     return std::optional<T>();
   }
-  return take_error("wait_for");
+  return take_error(operation);
 }
 
 template <class T>
@@ -376,6 +397,9 @@ Result<void> TaskHandle<T>::try_on_complete(F &&callback) {
   if (raw_ == nullptr) {
     return detail::empty_handle_error("on_complete");
   }
+  if (detail::is_null_callback(callback)) {
+    return Error(ErrorKind::null_pointer, "ffi_tasks: on_complete() called with a null callback");
+  }
   std::unique_ptr<box> owned(new box{std::forward<F>(callback)});
   if (vtable_->on_complete(raw_, &box::invoke, owned.get()) != 0) {
     // Not registered: the box is ours to free (after reading the error).
@@ -412,7 +436,8 @@ template <class T>
 template <class Clock, class Duration>
 std::optional<T> TaskHandle<T>::wait_until(
     const std::chrono::time_point<Clock, Duration> &deadline) {
-  return wait_for(deadline - Clock::now());
+  auto result = try_wait_until(deadline);
+  return std::move(result).value();
 }
 
 template <class T>
@@ -506,16 +531,8 @@ Result<T> TaskHandle<T>::try_wait(std::stop_token stop) && {
   TaskHandle self(std::move(*this));
   const detail::handle_vtable<T> *vtable = self.vtable_;
   void *raw = self.raw_;
-  // The callback may run on the thread that requests the stop: everything
-  // before its registration happens before it, and it happens before
-  // ~stop_callback returns (both through std::stop_token's own machinery,
-  // which Helgrind cannot see: detail/annotate.hpp).
-  FFI_TASKS_HAPPENS_BEFORE(raw);
-  auto cancel_task = [vtable, raw]() noexcept {
-    FFI_TASKS_HAPPENS_AFTER(raw);
-    vtable->cancel(raw);
-    FFI_TASKS_HAPPENS_BEFORE(raw);
-  };
+  // May run on the thread that requests the stop.
+  auto cancel_task = [vtable, raw]() noexcept { vtable->cancel(raw); };
   std::optional<std::stop_callback<decltype(cancel_task)>> on_stop;
   on_stop.emplace(std::move(stop), cancel_task);
   Result<T> result = [&]() -> Result<T> {
@@ -532,8 +549,6 @@ Result<T> TaskHandle<T>::try_wait(std::stop_token stop) && {
   // Waits for a callback running on another thread; after this the
   // callback and its storage are ours alone.
   on_stop.reset();
-  FFI_TASKS_HAPPENS_AFTER(raw);
-  FFI_TASKS_NEW_MEMORY(&on_stop, sizeof(on_stop));
   return result;
 }
 
@@ -549,39 +564,121 @@ T TaskHandle<T>::wait(std::stop_token stop) && {
 #if FFI_TASKS_HAS_COROUTINES
 namespace detail {
 
-// Shared by the awaiter and the completion callback: whichever of "the
-// awaiter finished suspending" and "the task finished" comes second resumes
-// the coroutine (or, if the callback came first, await_suspend declines to
-// suspend).
+// Shared by an awaiter and the completion callback it registers, so that
+// it outlives whichever of them goes first. `stage` decides, once, who
+// goes on with the coroutine:
+//   suspending -> finished_early  the task finished while await_suspend ran:
+//                                 the coroutine does not suspend;
+//   suspending -> suspended       await_suspend suspended it; then either
+//   suspended  -> resumed         the callback resumes it, or
+//   suspended  -> abandoned       its frame was destroyed while suspended:
+//                                 the callback leaves it alone.
 struct resume_state {
-  std::atomic<bool> second{false};
+  enum : int { suspending, suspended, finished_early, resumed, abandoned };
+  std::atomic<int> stage{suspending};
   std::coroutine_handle<> coroutine;
+
+  // The completion callback (on the thread that finished the task).
+  void on_complete() noexcept {
+    int expected = suspending;
+    if (stage.compare_exchange_strong(expected, finished_early, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      return;  // await_suspend sees it and does not suspend
+    }
+    if (expected == suspended &&
+        stage.compare_exchange_strong(expected, resumed, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      coroutine.resume();
+    }
+    // else abandoned: the frame is gone.
+  }
+
+  // await_suspend, last step: whether the coroutine stays suspended.
+  bool suspend() noexcept {
+    int expected = suspending;
+    return stage.compare_exchange_strong(expected, suspended, std::memory_order_acq_rel,
+                                         std::memory_order_acquire);
+  }
+
+  // The frame is being destroyed: if still suspended, never resume it.
+  void abandon() noexcept {
+    int expected = suspended;
+    stage.compare_exchange_strong(expected, abandoned, std::memory_order_acq_rel,
+                                  std::memory_order_acquire);
+  }
 };
+
+#if FFI_TASKS_HAS_STOP_TOKEN
+// Whether a coroutine promise exposes a std::stop_token.
+template <class Promise, class = void>
+struct has_stop_token : std::false_type {};
+template <class Promise>
+struct has_stop_token<Promise, std::void_t<decltype(std::declval<Promise &>().get_stop_token())>>
+    : std::is_convertible<decltype(std::declval<Promise &>().get_stop_token()), std::stop_token> {};
+#endif
 
 template <class T>
 class task_awaiter {
  public:
   explicit task_awaiter(TaskHandle<T> &&handle) noexcept : handle_(std::move(handle)) {}
+  task_awaiter(const task_awaiter &) = delete;
+  task_awaiter &operator=(const task_awaiter &) = delete;
+
+  // Runs when the co_await expression ends, and also when the coroutine's
+  // frame is destroyed while suspended here: then the callback must not
+  // resume it. The members go next: the stop link first, then the handle,
+  // which cancels the task if it still runs.
+  ~task_awaiter() {
+    if (state_) {
+      state_->abandon();
+    }
+  }
 
   bool await_ready() const { return handle_.status() != TaskStatus::running; }
 
-  bool await_suspend(std::coroutine_handle<> coroutine) {
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> coroutine) {
+#if FFI_TASKS_HAS_STOP_TOKEN
+    if constexpr (!std::is_void<Promise>::value) {
+      if constexpr (has_stop_token<Promise>::value) {
+        // Runs at once if a stop was already requested.
+        stop_.emplace(std::stop_token(coroutine.promise().get_stop_token()), cancel_task{&handle_});
+      }
+    }
+#endif
     auto state = std::make_shared<resume_state>();
     state->coroutine = coroutine;
-    handle_.on_complete([state]() noexcept {
-      if (state->second.exchange(true, std::memory_order_acq_rel)) {
-        state->coroutine.resume();
-      }
-    });
-    // After this exchange the coroutine may already run on another thread:
-    // touch nothing but locals.
-    return !state->second.exchange(true, std::memory_order_acq_rel);
+    handle_.on_complete([state]() noexcept { state->on_complete(); });
+    state_ = state;
+    // Once suspended, the coroutine may run (and this awaiter be gone) on
+    // another thread at any moment: touch nothing but locals.
+    return state->suspend();
   }
 
-  T await_resume() { return std::move(handle_).wait(); }
+  T await_resume() {
+#if FFI_TASKS_HAS_STOP_TOKEN
+    // Waits for a stop callback running on another thread: after this,
+    // nothing else uses the handle, which wait() consumes.
+    stop_.reset();
+#endif
+    return std::move(handle_).wait();
+  }
 
  private:
+#if FFI_TASKS_HAS_STOP_TOKEN
+  // Cancels the awaited task on a stop request (a const, thread-safe call
+  // on a handle that outlives the registration).
+  struct cancel_task {
+    const TaskHandle<T> *handle;
+    void operator()() const noexcept { static_cast<void>(handle->try_cancel()); }
+  };
+#endif
+
   TaskHandle<T> handle_;
+  std::shared_ptr<resume_state> state_;
+#if FFI_TASKS_HAS_STOP_TOKEN
+  std::optional<std::stop_callback<cancel_task>> stop_;
+#endif
 };
 
 }  // namespace detail

@@ -19,6 +19,7 @@
 
 #include "ffi_tasks/detail/bridge_api.hpp"
 #include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/detail/timeout.hpp"
 #include "ffi_tasks/ffi_tasks.h"
 
 #if FFI_TASKS_HAS_STOP_TOKEN
@@ -36,6 +37,8 @@ using TaskProgress = ::ffi_tasks::bridge::TaskProgress;
 rust::Box<CancellationToken> make_token();
 
 // Blocks until `token` is cancelled (true) or `timeout` passes (false).
+// The timeout saturates as TaskHandle::wait_for's does: zero or negative
+// only checks, a huge one waits without limit, NaN throws InvalidArgument.
 template <class Rep, class Period>
 bool wait_cancelled(const CancellationToken &token, std::chrono::duration<Rep, Period> timeout);
 
@@ -72,12 +75,9 @@ inline rust::Box<CancellationToken> make_token() { return ::ffi_tasks::bridge::n
 
 template <class Rep, class Period>
 bool wait_cancelled(const CancellationToken &token, std::chrono::duration<Rep, Period> timeout) {
-  if (timeout <= timeout.zero()) {
-    return token.cancelled();
-  }
-  // Round up, so a positive timeout never becomes a zero wait.
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
-  return token.wait_cancelled(static_cast<std::uint64_t>(ms));
+  // Rounded up, so a positive timeout never becomes a mere check.
+  const std::uint64_t ms = detail::timeout_ms(timeout, "wait_cancelled").value();
+  return ms == 0 ? token.cancelled() : token.wait_cancelled(ms);
 }
 
 inline const ffi_tasks_token *c_token(const CancellationToken &token) noexcept {
