@@ -94,6 +94,17 @@ pub extern "C" fn ffi_tasks_handle_registry_enabled() -> c_int {
     c_int::from(crate::ffi::registry::ENABLED)
 }
 
+/// Makes the panics that the library catches (in tasks, callbacks, `Drop`s)
+/// silent from now on, for the whole process; other panics still reach the
+/// previous panic hook. Idempotent. See `ffi_tasks::panic::quiet_task_panics`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ffi_tasks_quiet_task_panics() {
+    guard(|| {
+        crate::panic::quiet_task_panics();
+        Ok(())
+    })
+}
+
 // ===== cancellation tokens =====
 
 /// A new, uncancelled token. Free it with `ffi_tasks_token_destroy`.
