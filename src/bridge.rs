@@ -21,6 +21,7 @@ mod cpp_job;
 mod error;
 mod pool;
 mod token;
+mod version;
 
 #[allow(unreachable_pub, missing_docs, clippy::needless_lifetimes)]
 #[cxx::bridge(namespace = "ffi_tasks::bridge")]
@@ -154,58 +155,11 @@ mod ffi {
     }
 }
 
-// The layouts C++ relies on to move a task's `String`, `Vec<T>` or `Box<T>`
-// result out in place as a `rust::String`, `rust::Vec<T>` or `rust::Box<T>`
-// (asserted again on the C++ side, in cpp/include/ffi_tasks/rich.hpp).
-const _: () = {
-    use std::mem::{align_of, size_of};
-    assert!(size_of::<String>() == 3 * size_of::<usize>());
-    assert!(align_of::<String>() == align_of::<usize>());
-    assert!(size_of::<Vec<u8>>() == 3 * size_of::<usize>());
-    assert!(size_of::<Vec<u64>>() == 3 * size_of::<usize>());
-    assert!(size_of::<Box<u8>>() == size_of::<usize>());
-    assert!(size_of::<Box<CancellationToken>>() == size_of::<usize>());
-};
-
-use self::cpp_job::JobHandle;
-use crate::cancel::CancellationToken;
-use ffi::LastError;
-
-fn last_error() -> LastError {
-    LastError {
-        kind: crate::error_handling::last_error_kind() as i32,
-        message: crate::error_handling::error_message().unwrap_or_default(),
-    }
-}
-
-fn clear_last_error() {
-    crate::error_handling::clear_last_error();
-}
-
-fn version() -> &'static str {
-    env!("CARGO_PKG_VERSION")
-}
-
-fn new_token() -> Box<CancellationToken> {
-    Box::new(CancellationToken::new())
-}
-
 use self::{
-    cpp_job::{spawn_job, spawn_job_with_token},
+    cpp_job::{spawn_job, spawn_job_with_token, JobHandle},
+    error::{clear_last_error, last_error},
     pool::{configure_pool, default_pool_options, pool_options, pool_stats},
+    token::new_token,
+    version::version,
 };
-
-/// # Safety
-///
-/// `slot` came from `Box::into_raw(Box::new(inner))` for some `inner:
-/// Box<T>` with `T: Sized`, was not freed, and `inner` was moved out of it.
-unsafe fn release_box_slot(slot: *mut u8) {
-    // A `Box<T>` of a sized `T` is one non-null pointer, so the slot was
-    // allocated with the layout of `*mut u8`. Reading it back as
-    // `MaybeUninit` frees that allocation without dropping what it held.
-    if !slot.is_null() {
-        // SAFETY: by this function's contract the allocation is a live
-        // `Box` allocation with this layout, and nothing else frees it.
-        drop(unsafe { Box::from_raw(slot.cast::<std::mem::MaybeUninit<*mut u8>>()) });
-    }
-}
+use crate::{cancel::CancellationToken, ffi::rich::release_box_slot};

@@ -151,7 +151,8 @@ impl Panic {
         };
         // Dropping the payload can panic in turn; never let that escape (the
         // payload of that second panic is leaked rather than dropped).
-        if let Err(again) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)))
+        if let Err(again) =
+            crate::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)))
         {
             std::mem::forget(again);
         }

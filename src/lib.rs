@@ -15,9 +15,15 @@
 //!
 //! # Safety
 //!
-//! All `unsafe` code lives in [`error_handling`] (copying messages into C
-//! buffers), `ffi` (the C ABI and the shims behind [`export_task!`]) and the
-//! cxx bridge. Each exported function documents its pointer preconditions in a
+//! All `unsafe` code lives in `src/ffi/`: the C ABI (`c_api`), the shims
+//! behind [`export_task!`] (`handle_api`), the copies of error messages into C
+//! buffers (`last_error`) and the release of a result C++ took in place
+//! (`rich`). Outside it there are only the `extern "C"` functions that
+//! [`export_task!`] and [`export_error_handling_functions!`] expand to (their
+//! bodies call those shims), the cxx bridge's declarations and generated glue
+//! (`src/bridge.rs`), and one `unsafe impl Send` for a C++ job
+//! (`src/bridge/cpp_job.rs`). Each `unsafe` block has a `// SAFETY:` comment,
+//! and each exported function documents its pointer preconditions in a
 //! `# Safety` section; the C ABI contract in the README sums them up.
 
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -26,6 +32,7 @@
 mod cancel;
 mod completion;
 mod ffi;
+mod last_error;
 mod loom;
 mod spin;
 mod status;
@@ -37,6 +44,7 @@ pub mod error_handling;
 pub mod executor;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod panic;
 pub mod pool;
 pub mod task;
 mod unwind;
@@ -78,6 +86,7 @@ pub mod __private {
                 cancel, cancelled, handle_destroy, on_complete, poll, progress, result_destroy,
                 spawn, spawn_with_token, status, wait, wait_timeout, CompletionCallback,
             },
+            last_error::{error_message_utf16, error_message_utf8},
         };
     }
 }

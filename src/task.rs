@@ -101,11 +101,7 @@
 //! equals the type's alignment, `1` for `()`), must not be read through, and
 //! `result_destroy` on it is a no-op.
 
-use std::{
-    fmt,
-    panic::{catch_unwind, AssertUnwindSafe},
-    time::Duration,
-};
+use std::{fmt, panic::AssertUnwindSafe, time::Duration};
 
 use anyhow::Error;
 
@@ -113,6 +109,7 @@ use crate::{
     completion::{CallbackAlreadySet, Completion},
     error::{InvalidArgument, Panic, SpawnFailed},
     executor::{global_executor, Executor, Job},
+    panic::catch_unwind,
     sync::Arc,
 };
 

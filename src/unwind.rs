@@ -7,12 +7,14 @@
 //! process. Everything here turns such a panic into a [`Panic`] value
 //! instead; the panic hook has already printed its message.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::AssertUnwindSafe;
 
-use crate::error::Panic;
+use crate::{error::Panic, panic::catch_unwind};
 
 /// Runs `f`, turning a panic into a [`Panic`] (whose payload is dropped
-/// with its own panic contained).
+/// with its own panic contained). A catch boundary of the library, where
+/// [`quiet_task_panics`](crate::panic::quiet_task_panics) keeps panics
+/// silent.
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
     catch_unwind(AssertUnwindSafe(f)).map_err(Panic::from_payload)
 }

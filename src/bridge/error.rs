@@ -4,10 +4,21 @@
 
 use std::fmt;
 
+use super::ffi::LastError;
 use crate::{
-    error_handling::{clear_last_error, error_message, update_last_error},
+    error_handling::{error_message, last_error_kind, update_last_error},
     unwind::catch,
 };
+
+pub(super) use crate::error_handling::clear_last_error;
+
+/// The calling thread's last error, read without clearing it.
+pub(super) fn last_error() -> LastError {
+    LastError {
+        kind: last_error_kind() as i32,
+        message: error_message().unwrap_or_default(),
+    }
+}
 
 /// The `Err` of a fallible bridge function: the message with its cause chain.
 #[derive(Debug)]

@@ -7,6 +7,10 @@ use std::time::Duration;
 use super::ffi::TaskProgress;
 use crate::cancel::CancellationToken;
 
+pub(super) fn new_token() -> Box<CancellationToken> {
+    Box::new(CancellationToken::new())
+}
+
 impl CancellationToken {
     pub(super) fn clone_boxed(&self) -> Box<CancellationToken> {
         Box::new(self.clone())

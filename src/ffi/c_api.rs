@@ -11,9 +11,9 @@ use std::{
 use crate::{
     cancel::CancellationToken,
     error::{ErrorKind, InvalidArgument, NullPointer},
-    error_handling,
     executor::{configure_global_pool, global_pool},
-    ffi::{guard, guard_infallible},
+    ffi::{guard, guard_infallible, last_error::error_message_utf8},
+    last_error,
     pool::{PoolConfig, PoolStats},
     status::TaskStatus,
 };
@@ -22,13 +22,13 @@ use crate::{
 /// trailing NUL; 0 when there is none.
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_last_error_length() -> c_int {
-    guard_infallible(error_handling::last_error_length)
+    guard_infallible(last_error::last_error_length)
 }
 
 /// Kind of the calling thread's last error (`FFI_TASKS_ERROR_*`); 0 when none.
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_last_error_kind() -> c_int {
-    guard_infallible(|| error_handling::last_error_kind() as c_int)
+    guard_infallible(|| last_error::last_error_kind() as c_int)
 }
 
 /// Copies the last error message, NUL-terminated, into `buf` (`length`
@@ -42,13 +42,13 @@ pub extern "C" fn ffi_tasks_last_error_kind() -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffi_tasks_last_error_message(buf: *mut c_char, length: c_int) -> c_int {
     // SAFETY: forwarded from this function's contract.
-    guard_infallible(|| unsafe { error_handling::error_message_utf8(buf, length) })
+    guard_infallible(|| unsafe { error_message_utf8(buf, length) })
 }
 
 /// Clears the calling thread's last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_clear_last_error() {
-    guard_infallible(error_handling::clear_last_error)
+    guard_infallible(last_error::clear_last_error)
 }
 
 /// Static name of an error kind (`"cancelled"`, ...), `"unknown"` for a value
@@ -92,6 +92,17 @@ pub extern "C" fn ffi_tasks_version() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_handle_registry_enabled() -> c_int {
     c_int::from(crate::ffi::registry::ENABLED)
+}
+
+/// Makes the panics that the library catches (in tasks, callbacks, `Drop`s)
+/// silent from now on, for the whole process; other panics still reach the
+/// previous panic hook. Idempotent. See `ffi_tasks::panic::quiet_task_panics`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ffi_tasks_quiet_task_panics() {
+    guard(|| {
+        crate::panic::quiet_task_panics();
+        Ok(())
+    })
 }
 
 // ===== cancellation tokens =====

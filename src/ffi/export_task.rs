@@ -1,11 +1,23 @@
 //! The [`export_task!`](crate::export_task) macro.
 //!
-//! An incremental TT muncher over `key: function_name;` pairs, as in the
-//! seed, whose arms only give C names to the generic shims in
-//! `ffi::handle_api`. Every path goes through `$crate::` so the expansion works
-//! in any downstream crate, whatever it has in scope.
+//! Three small internal macros do the work, so that each C function is
+//! written once:
+//!
+//! * `__export_task!` turns either form (explicit `key: name;` pairs, or
+//!   `prefix: p;`) into one `(key, C name)` pair per function;
+//! * `__export_task_key!` is the signature table: for a key it gives the
+//!   documented C signature of that function, or a compile error naming the
+//!   unknown key;
+//! * `__export_task_fn!` is the only arm that emits a function: an
+//!   `extern "C"` wrapper whose body calls the shim of the same name in
+//!   `ffi::handle_api`.
+//!
+//! Every path goes through `$crate::` so the expansion works in any
+//! downstream crate, whatever it has in scope.
 
 /// Generate the `extern "C"` functions for working with a [`Task`] from C.
+///
+/// Two forms. Name each function yourself:
 ///
 /// ```text
 /// export_task! {
@@ -15,6 +27,24 @@
 ///     ...
 /// }
 /// ```
+///
+/// or export every key under one prefix, as `<prefix>_<key>`:
+///
+/// ```text
+/// export_task! {
+///     #[optional attributes, applied to every function]
+///     Task: MyTask;
+///     prefix: my;              // my_spawn, my_spawn_with_token, ..., my_result_destroy
+/// }
+/// ```
+///
+/// The prefix form gives exactly the names that `FFI_TASKS_DECLARE_TASK(my,
+/// ...)` declares in C (`ffi_tasks/ffi_tasks.h`) and `FFI_TASKS_CPP_TASK(my,
+/// ...)` in C++ (`ffi_tasks/task_traits.hpp`), so one line on each side is
+/// enough. It cannot be mixed with `key: name;` pairs. Its functions are
+/// exported under those symbol names only: Rust code that wants to call them
+/// declares them in an `extern "C"` block, as C does (or uses the first form,
+/// whose functions are ordinary Rust items too).
 ///
 /// | key | C signature (`H` = the handle, `O` = `MyTask::Output`) | on error |
 /// |---|---|---|
@@ -62,45 +92,119 @@
 /// }
 /// ```
 ///
+/// The same task with every function, called as C would call it:
+///
+/// ```rust
+/// # use ffi_tasks::{task::CancellationToken, Task};
+/// # #[derive(Clone)]
+/// # #[repr(C)]
+/// # pub struct Add { pub a: u64, pub b: u64 }
+/// # impl Task for Add {
+/// #     type Output = u64;
+/// #     fn run(&self, _: &CancellationToken) -> anyhow::Result<u64> { Ok(self.a + self.b) }
+/// # }
+/// ffi_tasks::export_task! {
+///     Task: Add;
+///     prefix: adder;
+/// }
+///
+/// // What FFI_TASKS_DECLARE_TASK(adder, Add, uint64_t) declares, in Rust.
+/// extern "C" {
+///     fn adder_spawn(task: *const Add) -> *mut std::ffi::c_void;
+///     fn adder_wait(handle: *mut std::ffi::c_void) -> *mut u64;
+///     fn adder_result_destroy(result: *mut u64);
+/// }
+///
+/// unsafe {
+///     let h = adder_spawn(&Add { a: 2, b: 3 });
+///     let r = adder_wait(h);
+///     assert_eq!(*r, 5);
+///     adder_result_destroy(r);
+/// }
+/// ```
+///
 /// [`Task`]: crate::Task
 /// [`TaskStatus`]: crate::task::TaskStatus
 /// [`ErrorKind`]: crate::error::ErrorKind
 #[macro_export]
 macro_rules! export_task {
+    ($( #[$attr:meta] )* Task: $Task:ty; prefix: $prefix:ident; $( $rest:tt )*) => {
+        $crate::__export_task! { @prefix [$( #[$attr] )*] $Task; $prefix; $( $rest )* }
+    };
+    ($( #[$attr:meta] )* Task: $Task:ty; $( $key:ident : $name:ident; )*) => {
+        $crate::__export_task! { @named [$( #[$attr] )*] $Task; $( $key: $name; )* }
+    };
     ($( #[$attr:meta] )* Task: $Task:ty; $( $rest:tt )*) => {
-        $crate::__export_task_fns! { [$( #[$attr] )*] $Task; $( $rest )* }
+        ::core::compile_error! {
+            "export_task!: expected `key: function_name;` pairs or `prefix: name;` after `Task: ...;` (did you forget a `;`?)"
+        }
     };
     ($( $other:tt )*) => {
         ::core::compile_error! {
-            "export_task!: expected `Task: YourTaskType;` first (after optional #[attributes]), then `key: function_name;` pairs"
+            "export_task!: expected `Task: YourTaskType;` first (after optional #[attributes]), then `key: function_name;` pairs or `prefix: name;`"
         }
     };
 }
 
-/// Implementation detail of [`export_task!`].
+/// Implementation detail of [`export_task!`]: one `(key, C name)` pair per
+/// function, handed to the signature table.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __export_task_fns {
-    ([$( $attr:tt )*] $Task:ty;) => {};
+macro_rules! __export_task {
+    (@named $attrs:tt $Task:ty; $( $key:ident : $name:ident; )*) => {
+        $(
+            $crate::__export_task_key! { $key; $Task; $attrs [no_mangle] $name; }
+        )*
+    };
 
-    ([$( $attr:tt )*] $Task:ty; spawn: $name:ident; $( $rest:tt )*) => {
+    (@prefix $attrs:tt $Task:ty; $prefix:ident;) => {
+        $crate::__export_task! {
+            @each $attrs $Task; $prefix;
+            spawn spawn_with_token poll wait wait_timeout cancel cancelled status progress
+            on_complete handle_destroy result_destroy
+        }
+    };
+    (@prefix $attrs:tt $Task:ty; $prefix:ident; $( $rest:tt )+) => {
+        ::core::compile_error! {
+            "export_task!: `prefix: name;` exports every key and cannot be combined with `key: function_name;` pairs; use one form or the other"
+        }
+    };
+
+    // The functions are named after their keys inside an anonymous `const`,
+    // so that several prefixed tasks can live in one module; the symbol is
+    // `<prefix>_<key>`.
+    (@each $attrs:tt $Task:ty; $prefix:ident; $( $key:ident )*) => {
+        const _: () = {
+            $(
+                $crate::__export_task_key! {
+                    $key; $Task; $attrs
+                    [export_name = ::core::concat!(
+                        ::core::stringify!($prefix), "_", ::core::stringify!($key)
+                    )]
+                    $key;
+                }
+            )*
+        };
+    };
+}
+
+/// Implementation detail of [`export_task!`]: the signature table. For a key,
+/// calls `__export_task_fn!` with the context it was given followed by the
+/// documented C signature of that function.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_task_key {
+    (spawn; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Clones `*task` and starts it in the background; returns its handle,
         /// or null with LAST_ERROR set.
         ///
         /// # Safety
         ///
         /// `task` is null or points to a valid task.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(task: *const $Task) -> *mut $crate::__private::Handle<$Task> {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::spawn::<$Task>(task) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn spawn(task: *const $Task) -> *mut $crate::__private::Handle<$Task>;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; spawn_with_token: $name:ident; $( $rest:tt )*) => {
+    (spawn_with_token; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Clones `*task` and starts it under a child of `token`; returns its
         /// handle, or null with LAST_ERROR set.
         ///
@@ -108,20 +212,13 @@ macro_rules! __export_task_fns {
         ///
         /// `task` is null or points to a valid task; `token` is null or a live
         /// cancellation token.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
+        fn spawn_with_token(
             task: *const $Task,
-            token: *const $crate::task::CancellationToken,
-        ) -> *mut $crate::__private::Handle<$Task> {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::spawn_with_token::<$Task>(task, token) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+            token: *const $crate::task::CancellationToken
+        ) -> *mut $crate::__private::Handle<$Task>;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; poll: $name:ident; $( $rest:tt )*) => {
+    (poll; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// The result if the task is done (free it with `result_destroy`);
         /// null with no error while it runs; null with LAST_ERROR set if it
         /// failed or the result was already taken.
@@ -129,19 +226,10 @@ macro_rules! __export_task_fns {
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
-            handle: *mut $crate::__private::Handle<$Task>,
-        ) -> *mut $crate::__private::Output<$Task> {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::poll(handle) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn poll(handle: *mut $crate::__private::Handle<$Task>) -> *mut $crate::__private::Output<$Task>;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; wait: $name:ident; $( $rest:tt )*) => {
+    (wait; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Blocks until the task is done and returns its result, or null with
         /// LAST_ERROR set. Always consumes the handle.
         ///
@@ -149,111 +237,63 @@ macro_rules! __export_task_fns {
         ///
         /// `handle` is null or a live handle returned by `spawn`; it must not
         /// be used again.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
-            handle: *mut $crate::__private::Handle<$Task>,
-        ) -> *mut $crate::__private::Output<$Task> {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::wait(handle) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn wait(handle: *mut $crate::__private::Handle<$Task>) -> *mut $crate::__private::Output<$Task>;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; wait_timeout: $name:ident; $( $rest:tt )*) => {
+    (wait_timeout; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Waits up to `timeout_ms`: the result as `poll` gives it, or null
         /// with a `TimedOut` error. Never consumes the handle.
         ///
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
+        fn wait_timeout(
             handle: *mut $crate::__private::Handle<$Task>,
-            timeout_ms: u64,
-        ) -> *mut $crate::__private::Output<$Task> {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::wait_timeout(handle, timeout_ms) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+            timeout_ms: u64
+        ) -> *mut $crate::__private::Output<$Task>;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; cancel: $name:ident; $( $rest:tt )*) => {
+    (cancel; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Asks the task to stop.
         ///
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(handle: *mut $crate::__private::Handle<$Task>) {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::cancel(handle) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn cancel(handle: *mut $crate::__private::Handle<$Task>);
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; cancelled: $name:ident; $( $rest:tt )*) => {
+    (cancelled; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// `1` if the task was cancelled, `0` if not, `-1` on error.
         ///
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
-            handle: *mut $crate::__private::Handle<$Task>,
-        ) -> $crate::__private::c_int {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::cancelled(handle) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn cancelled(handle: *mut $crate::__private::Handle<$Task>) -> $crate::__private::c_int;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; status: $name:ident; $( $rest:tt )*) => {
+    (status; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// The task's status (`TaskStatus` as an integer), `-1` on error.
         ///
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
-            handle: *mut $crate::__private::Handle<$Task>,
-        ) -> $crate::__private::c_int {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::status(handle) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn status(handle: *mut $crate::__private::Handle<$Task>) -> $crate::__private::c_int;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; progress: $name:ident; $( $rest:tt )*) => {
+    (progress; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Writes the task's last reported progress to `*out`; `0` or `-1`.
         ///
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`; `out` is
         /// null or valid for writes.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
+        fn progress(
             handle: *mut $crate::__private::Handle<$Task>,
-            out: *mut $crate::task::Progress,
-        ) -> $crate::__private::c_int {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::progress(handle, out) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+            out: *mut $crate::task::Progress
+        ) -> $crate::__private::c_int;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; on_complete: $name:ident; $( $rest:tt )*) => {
+    (on_complete; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Calls `callback(user_data)` exactly once when the task finishes
         /// (now, if it already has); `0` or `-1`.
         ///
@@ -262,63 +302,63 @@ macro_rules! __export_task_fns {
         /// `handle` is null or a live handle returned by `spawn`; `callback`
         /// must be callable from any thread with `user_data`, and must not
         /// unwind.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(
+        fn on_complete(
             handle: *mut $crate::__private::Handle<$Task>,
             callback: $crate::__private::ffi::CompletionCallback,
-            user_data: *mut $crate::__private::c_void,
-        ) -> $crate::__private::c_int {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::on_complete(handle, callback, user_data) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+            user_data: *mut $crate::__private::c_void
+        ) -> $crate::__private::c_int;
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; handle_destroy: $name:ident; $( $rest:tt )*) => {
+    (handle_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Destroys the handle, cancelling the task if it is still running.
         ///
         /// # Safety
         ///
         /// `handle` is null or a live handle returned by `spawn`; it must not
         /// be used again.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(handle: *mut $crate::__private::Handle<$Task>) {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::handle_destroy(handle) }
-        }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
-    };
+        fn handle_destroy(handle: *mut $crate::__private::Handle<$Task>);
+    } };
 
-    ([$( $attr:tt )*] $Task:ty; result_destroy: $name:ident; $( $rest:tt )*) => {
+    (result_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Frees a result returned by `poll`, `wait` or `wait_timeout`.
         ///
         /// # Safety
         ///
         /// `result` is null or such a result, not yet freed.
-        #[allow(dead_code)]
-        #[unsafe(no_mangle)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name(result: *mut $crate::__private::Output<$Task>) {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::result_destroy(result) }
+        fn result_destroy(result: *mut $crate::__private::Output<$Task>);
+    } };
+
+    (prefix; $( $rest:tt )*) => {
+        ::core::compile_error! {
+            "export_task!: `prefix: name;` exports every key and cannot be combined with `key: function_name;` pairs; use one form or the other"
         }
-        $crate::__export_task_fns! { [$( $attr )*] $Task; $( $rest )* }
     };
 
-    ([$( $attr:tt )*] $Task:ty; $key:ident : $name:ident; $( $rest:tt )*) => {
+    ($key:ident; $( $rest:tt )*) => {
         ::core::compile_error! { ::core::concat!(
             "export_task!: unknown key `", ::core::stringify!($key),
-            "`; expected spawn, spawn_with_token, poll, wait, wait_timeout, cancel, cancelled, status, progress, on_complete, handle_destroy or result_destroy"
+            "`; expected spawn, spawn_with_token, poll, wait, wait_timeout, cancel, cancelled, status, progress, on_complete, handle_destroy or result_destroy (or `prefix: name;` alone, for all of them)"
         ) }
     };
+}
 
-    ([$( $attr:tt )*] $Task:ty; $( $rest:tt )+) => {
-        ::core::compile_error! {
-            "export_task!: expected `key: function_name;` (did you forget a `;`?)"
+/// Implementation detail of [`export_task!`]: emits one function. Its body
+/// calls the shim of `ffi::handle_api` that has the key's name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_task_fn {
+    (
+        [$( $attr:tt )*] [$( $link:tt )*] $name:ident;
+        $( #[doc = $doc:literal] )*
+        fn $key:ident($( $arg:ident: $arg_ty:ty ),*) $( -> $ret:ty )?;
+    ) => {
+        $( #[doc = $doc] )*
+        #[allow(dead_code, unreachable_pub)]
+        #[unsafe($( $link )*)]
+        $( $attr )*
+        pub unsafe extern "C" fn $name($( $arg: $arg_ty ),*) $( -> $ret )? {
+            // SAFETY: forwarded from this function's contract.
+            unsafe { $crate::__private::ffi::$key($( $arg ),*) }
         }
     };
 }

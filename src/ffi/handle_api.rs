@@ -282,7 +282,7 @@ pub unsafe fn on_complete<O>(
         })?;
         // The callback may have run right now, on this thread, and called
         // functions that set LAST_ERROR; this call succeeded, so clear it.
-        crate::error_handling::clear_last_error();
+        crate::last_error::clear_last_error();
         Ok(0)
     })
 }

@@ -1,20 +1,33 @@
 //! The C ABI. This module and its children hold every `extern "C"` function
-//! and every raw-pointer dereference of the crate; the rest is safe Rust.
+//! written by hand and every raw-pointer dereference of the crate; the rest
+//! is safe Rust. Two kinds of `extern "C"` function are defined elsewhere,
+//! but only by macros of this module or by cxx: the expansions of
+//! [`export_task!`](crate::export_task) (one of them in `bridge/cpp_job.rs`,
+//! the `ffi_tasks_job_*` functions) and of
+//! [`export_error_handling_functions!`](crate::export_error_handling_functions),
+//! whose bodies call the shims here, and the glue that `#[cxx::bridge]`
+//! generates from the declarations in `bridge.rs`.
 //!
 //! * [`guard`] wraps each exported call: it clears `LAST_ERROR`, catches any
 //!   panic (a panicking `Task::clone`, an output's `Drop`, ...) and turns an
 //!   error into `LAST_ERROR` plus the call's documented error value.
 //! * `handle_api` holds the generic bodies of the functions that
 //!   [`export_task!`](crate::export_task) generates, so the macro itself only
-//!   names them.
+//!   names them; `export_task` is the macro.
 //! * `c_api` exports the `ffi_tasks_*` functions that do not depend on a task
-//!   type (last error, names, version, tokens).
+//!   type (last error, names, version, tokens, the pool, quiet panics).
+//! * `last_error` copies `LAST_ERROR`'s message into C buffers and holds
+//!   `export_error_handling_functions!`.
+//! * `rich` frees the slot of a `Box<T>` result that C++ took in place (for
+//!   the bridge) and asserts the layouts C++ relies on for that.
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
 
 pub(crate) mod c_api;
 mod export_task;
 pub(crate) mod handle_api;
+pub(crate) mod last_error;
 pub(crate) mod registry;
+pub(crate) mod rich;
 
 use std::{os::raw::c_int, ptr};
 
@@ -22,7 +35,7 @@ use anyhow::Error;
 
 use crate::{
     error::ErrorKind,
-    error_handling::{clear_last_error, update_last_error, update_last_error_with_kind},
+    last_error::{clear_last_error, update_last_error, update_last_error_with_kind},
 };
 
 /// The value an exported function returns when it fails.
