@@ -180,6 +180,10 @@ static int test_names_and_version(void) {
   CHECK(strcmp(ffi_tasks_status_name(-1), "unknown") == 0);
   CHECK(strcmp(ffi_tasks_version(), FFI_TASKS_EXPECTED_VERSION) == 0);
   CHECK(ffi_tasks_handle_registry_enabled() == FFI_TASKS_EXPECTED_REGISTRY);
+  /* Opt-in and idempotent: links, sets no error, can be called again. */
+  ffi_tasks_quiet_task_panics();
+  ffi_tasks_quiet_task_panics();
+  CHECK(ffi_tasks_last_error_length() == 0);
   return 0;
 }
 

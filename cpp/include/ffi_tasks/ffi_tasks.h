@@ -96,6 +96,10 @@ const char *ffi_tasks_status_name(int status);
 const char *ffi_tasks_version(void);
 /* 1 when handle misuse is detected (built with the handle-registry feature). */
 int ffi_tasks_handle_registry_enabled(void);
+/* Silences, from now on and process-wide, the panic messages of panics the
+ * library catches (in tasks, callbacks, Drops); other panics still reach the
+ * previous panic hook. Opt-in, idempotent. */
+void ffi_tasks_quiet_task_panics(void);
 
 /* ===== cancellation tokens ===== */
 ffi_tasks_token *ffi_tasks_token_new(void);
