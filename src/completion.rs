@@ -26,11 +26,18 @@
 //! (`scripts/loom.sh`: `cargo test --lib` with
 //! `RUSTFLAGS="--cfg ffi_tasks_loom"`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::{
     error::{AlreadyTaken, ErrorKind},
-    loom::{lock, AtomicBool, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering},
+    loom::{
+        lock,
+        sync::{
+            atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
+            Condvar, Mutex,
+        },
+        time::Instant,
+    },
     spin::spin_until,
     status::TaskStatus,
 };

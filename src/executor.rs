@@ -2,14 +2,16 @@
 //! process-wide default (the built-in [`ThreadPool`] unless a user installs
 //! their own executor before the first spawn).
 
-use std::{fmt, sync::Arc};
+use std::{
+    fmt,
+    sync::{Arc, OnceLock},
+};
 
 use thiserror::Error;
 
 use crate::{
     pool::{PoolConfig, ThreadPool},
     status::TaskStatus,
-    sync::OnceLock,
 };
 
 /// One task, packaged for an executor: run it once with [`Job::run`].

@@ -29,7 +29,6 @@ mod ffi;
 mod loom;
 mod spin;
 mod status;
-mod sync;
 
 mod bridge;
 pub mod error;
@@ -63,12 +62,6 @@ pub mod __private {
     pub type Handle<T> = crate::task::TaskHandle<<T as crate::Task>::Output>;
     /// The output type of task `T`.
     pub type Output<T> = <T as crate::Task>::Output;
-
-    /// The crate's mutex and condition variable (annotated for Helgrind
-    /// with the `helgrind` feature), for the example tasks crate.
-    pub mod sync {
-        pub use crate::sync::{Condvar, Mutex, MutexGuard};
-    }
 
     pub mod ffi {
         pub use crate::ffi::{

@@ -33,15 +33,22 @@ use std::{
     collections::VecDeque,
     io,
     panic::{catch_unwind, AssertUnwindSafe},
-    thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use crate::{
     executor::{ConfigError, Executor, Job, SpawnError},
+    loom::{
+        lock,
+        sync::{
+            atomic::{AtomicU64, AtomicUsize, Ordering},
+            Arc, Condvar, Mutex, MutexGuard,
+        },
+        thread,
+        time::Instant,
+    },
     spin::{cores, spin_until},
     status::TaskStatus,
-    sync::{lock, Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering},
 };
 
 /// How long a worker whose queue ran dry spins for a new job before it
@@ -478,9 +485,9 @@ impl Inner {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(ffi_tasks_loom)))]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
+    use std::{sync::atomic::AtomicUsize, thread};
 
     use super::*;
     use crate::task::{CancellationToken, Task, TaskHandle};

@@ -113,7 +113,7 @@ use crate::{
     completion::{CallbackAlreadySet, Completion},
     error::{InvalidArgument, Panic, SpawnFailed},
     executor::{global_executor, Executor, Job},
-    sync::Arc,
+    loom::sync::Arc,
 };
 
 pub use crate::{
