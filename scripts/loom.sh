@@ -31,8 +31,8 @@ cargo test --lib -- loom_tests loom::models --test-threads=2 2>&1 | tee "$out"
 
 # Make sure the models really ran (a cfg typo would silently run nothing).
 ran="$(grep -Eo 'test result: ok\. [0-9]+ passed' "$out" | grep -Eo '[0-9]+' | head -n1 || true)"
-if [[ -z "$ran" || "$ran" -lt 14 ]]; then
-    echo "loom.sh: expected at least 14 loom models to run, got '${ran:-none}'" >&2
+if [[ -z "$ran" || "$ran" -lt 16 ]]; then
+    echo "loom.sh: expected at least 16 loom models to run, got '${ran:-none}'" >&2
     exit 1
 fi
 echo "loom.sh: $ran loom models passed (preemption bound: ${LOOM_MAX_PREEMPTIONS:-2 for the pool and token models})"

@@ -41,8 +41,8 @@ impl Job {
 
     /// Like [`Job::run`]; `on_publish` is called at most once, just before
     /// the task's outcome becomes visible to its handle, and only when no
-    /// user code (a completion callback) is left to run on this thread after
-    /// that. The built-in pool uses it to hand the next job to this worker
+    /// user code (a completion callback, the `Drop` of an outcome whose
+    /// handle is gone) is left to run on this thread after that. The built-in pool uses it to hand the next job to this worker
     /// without waking another one.
     pub(crate) fn run_then(self, on_publish: &dyn Fn()) -> TaskStatus {
         (self.run)(on_publish)

@@ -1,6 +1,7 @@
 //! The pool's hand-offs, run on the real pool with loom's threads: a job
 //! claimed by a returning or a spinning worker, growth by the monitor, the
-//! keep-alive exit.
+//! keep-alive exit, and user code run by a worker after it published an
+//! outcome.
 
 use std::time::Duration;
 
@@ -115,5 +116,42 @@ fn a_job_spawned_around_a_keep_alive_exit_runs() {
         let pool = pool(2);
         spawn(&pool, |_| Ok(())).wait().unwrap();
         assert_eq!(spawn(&pool, |_| Ok(2)).wait().unwrap(), 2);
+    });
+}
+
+/// An output whose `Drop` spawns a task on the same pool and waits for it.
+struct SpawnsOnDrop {
+    pool: Arc<ThreadPool>,
+    done: Gate,
+}
+
+impl Drop for SpawnsOnDrop {
+    fn drop(&mut self) {
+        assert_eq!(spawn(&self.pool, |_| Ok(5)).wait().unwrap(), 5);
+        self.done.open();
+    }
+}
+
+/// User code run on a worker after it published an outcome must not be able
+/// to deadlock the pool: the handle is dropped while the task completes, so
+/// the never-taken output may be dropped on the worker, and its `Drop` spawns
+/// a task on the same pool and waits for it.
+#[test]
+fn an_output_dropped_on_the_worker_can_wait_for_a_new_task() {
+    model(&[0], || {
+        set_cores(1);
+        let pool = pool(2);
+        let done = Gate::new();
+        let handle = {
+            let (pool2, done) = (pool.clone(), done.clone());
+            spawn(&pool, move |_| {
+                Ok(SpawnsOnDrop {
+                    pool: pool2.clone(),
+                    done: done.clone(),
+                })
+            })
+        };
+        drop(handle);
+        done.wait();
     });
 }
