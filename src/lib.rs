@@ -16,8 +16,8 @@
 //! # Safety
 //!
 //! All `unsafe` code lives in [`error_handling`] (copying messages into C
-//! buffers), `ffi` (the C ABI and the shims behind [`export_task!`]) and the
-//! cxx bridge. Each exported function documents its pointer preconditions in a
+//! buffers), `ffi` (the C ABI and the shims behind [`export_task!`]), the
+//! cxx bridge and `fork` (the `pthread_atfork` handler). Each exported function documents its pointer preconditions in a
 //! `# Safety` section; the C ABI contract in the README sums them up.
 
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -26,6 +26,7 @@
 mod cancel;
 mod completion;
 mod ffi;
+mod fork;
 mod loom;
 mod spin;
 mod status;
