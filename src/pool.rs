@@ -31,7 +31,8 @@
 //! through an environment variable and exposes no statistics. The design is
 //! therefore tokio's blocking pool (one mutex over a queue and counters, one
 //! condition variable), plus the hand-off to returning workers and the
-//! delayed growth above.
+//! delayed growth above. Its hand-offs are model-checked with loom, on this
+//! very code (`src/loom/models/pool.rs`, `scripts/loom.sh`).
 
 use std::{
     cell::Cell,

@@ -21,8 +21,8 @@ use ffi_tasks::{
     task::{CancellationToken, Task, TaskHandle, TaskStatus},
 };
 
-/// How often the scenario is tried; the hang showed within a few thousand.
-const TRIES: usize = 5_000;
+/// How often the scenario is tried; the hang showed within a few hundred.
+const TRIES: usize = 2_000;
 
 /// An output whose `Drop` spawns a task on `pool` and waits for it, then
 /// reports whether that task ran.
