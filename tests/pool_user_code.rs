@@ -22,7 +22,7 @@ use ffi_tasks::{
 };
 
 /// How often the scenario is tried; the hang showed within a few hundred.
-const TRIES: usize = 2_000;
+const TRIES: usize = 10_000;
 
 /// An output whose `Drop` spawns a task on `pool` and waits for it, then
 /// reports whether that task ran.
