@@ -4,8 +4,9 @@
 //! (`completion.rs`).
 //!
 //! Each model runs under a preemption bound (`LOOM_MAX_PREEMPTIONS`, 2 when
-//! unset) so that the whole set finishes in minutes on two cores; the pool
-//! models start up to four threads besides the model's own.
+//! unset) so that the whole set finishes in seconds on two cores; the pool
+//! models start at most three threads besides the model's own (loom allows
+//! four).
 
 mod cancel;
 mod pool;
