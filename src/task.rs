@@ -219,6 +219,9 @@ impl<T> TaskHandle<T> {
                         .context("dropping the task panicked"))
                 }
             };
+            // After this, only `task_token` is left to drop on this worker
+            // (the task and its outcome are gone or with the handle): a
+            // reference count, never user code.
             guard.complete(outcome, on_publish)
         });
         (TaskHandle { completion, token }, job)
