@@ -18,7 +18,7 @@
 # Usage: bash scripts/loom.sh
 #   LOOM_MAX_PREEMPTIONS bounds the search; the pool and token models default
 #   to 2 (the state-machine models are unbounded unless it is set). About 10 s
-#   on two cores once built.
+#   on two cores once built; about 50 s with LOOM_MAX_PREEMPTIONS=3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

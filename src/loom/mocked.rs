@@ -8,6 +8,7 @@
 //!   one waits for a notification like `Condvar::wait`. Budget 0 (the
 //!   default) is "no timeout ever fires"; a model run with budgets 0, 1, 2...
 //!   covers "may time out or not" at every timed wait.
+//! * The state is per model execution ([`model::reset`]).
 //! * The clock ([`time::Instant`]) stands still except when a wait times out:
 //!   then it jumps by that wait's duration, so the code that measures elapsed
 //!   time (the pool monitor's stall period, deadlines) sees the time it
@@ -18,33 +19,43 @@
 //! * The number of cores is a model parameter ([`model::set_cores`], 2 by
 //!   default), so that the pool's thresholds do not depend on the machine.
 
-use std::{sync::Mutex as StdMutex, time::Duration};
+use std::{cell::RefCell, time::Duration};
 
-/// The per-execution state of the mocked clock and parameters. A `std`
-/// mutex: loom runs one model thread at a time and nothing here yields.
+/// The state of the mocked clock and parameters.
 struct ModelState {
     now: Duration,
     timeouts_left: usize,
     cores: usize,
 }
 
-loom::lazy_static! {
-    static ref STATE: StdMutex<ModelState> = StdMutex::new(ModelState {
-        now: Duration::ZERO,
-        timeouts_left: 0,
-        cores: 2,
-    });
+const INITIAL: ModelState = ModelState {
+    now: Duration::ZERO,
+    timeouts_left: 0,
+    cores: 2,
+};
+
+std::thread_local! {
+    /// A `std` thread-local, not loom's: loom runs all the threads of a
+    /// model on the test's one OS thread, so they share it, while models
+    /// running in parallel on other test threads do not. (A loom
+    /// `lazy_static` would be per execution, but is gone while the pool's
+    /// workers wind down after the model's main thread returned.) Reset at
+    /// the start of every execution by [`model::reset`].
+    static STATE: RefCell<ModelState> = const { RefCell::new(INITIAL) };
 }
 
 fn with_state<R>(f: impl FnOnce(&mut ModelState) -> R) -> R {
-    f(&mut STATE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner))
+    STATE.with(|state| f(&mut state.borrow_mut()))
 }
 
 /// What a loom model sets before it runs the code under test.
 #[cfg(test)]
 pub(crate) mod model {
+    /// Back to the initial state: time zero, no timeouts, 2 cores.
+    pub(crate) fn reset() {
+        super::with_state(|s| *s = super::INITIAL);
+    }
+
     /// Lets the first `n` timed waits of this execution time out.
     pub(crate) fn allow_timeouts(n: usize) {
         super::with_state(|s| s.timeouts_left = n);

@@ -28,6 +28,7 @@ fn model(budgets: &[usize], f: impl Fn() + Sync + Send + 'static) {
         }
         let f = f.clone();
         builder.check(move || {
+            crate::loom::model::reset();
             crate::loom::model::allow_timeouts(budget);
             f();
         });
