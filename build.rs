@@ -9,24 +9,11 @@
 //!
 //! The `cxx` crate already compiles its own C++ runtime with the system C++
 //! compiler, so this adds no new requirement.
-//!
-//! With the `helgrind` feature it also compiles the Valgrind client requests
-//! of `src/sync/helgrind.rs`, under CMake too (they belong to the Rust
-//! library, not to the bridge).
 
 fn main() {
     println!("cargo:rerun-if-env-changed=CORROSION_BUILD_DIR");
     println!("cargo:rerun-if-changed=src/bridge.rs");
     println!("cargo:rerun-if-changed=cpp/include/ffi_tasks/cpp_job.hpp");
-    println!("cargo:rerun-if-changed=src/sync/helgrind.c");
-    if std::env::var_os("CARGO_FEATURE_HELGRIND").is_some() {
-        // The `helgrind` feature's client requests (src/sync/helgrind.rs),
-        // needed under CMake too: they are part of the Rust library.
-        cc::Build::new()
-            .file("src/sync/helgrind.c")
-            .warnings_into_errors(true)
-            .compile("ffi_tasks_helgrind");
-    }
     if std::env::var_os("CORROSION_BUILD_DIR").is_some() {
         return;
     }

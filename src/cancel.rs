@@ -11,12 +11,23 @@
 
 use std::{
     fmt,
-    time::{Duration, Instant},
+    // The tree's links are `std`'s in every build: loom's `Arc` has no
+    // `Weak`, and reference counts are not what the models check; everything
+    // a cancel or a wait synchronises on comes from the facade.
+    sync::{Arc, Weak},
+    time::Duration,
 };
 
 use thiserror::Error;
 
-use crate::sync::{lock, Arc, AtomicBool, Condvar, Mutex, Ordering, Weak};
+use crate::loom::{
+    lock,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Condvar, Mutex,
+    },
+    time::Instant,
+};
 
 /// An error to indicate a task was cancelled.
 ///

@@ -5,7 +5,11 @@
 //!            complete()                 take()
 //! Pending ───────────────▶ Ready ─────────────────▶ Taken
 //!   │ set_callback(): stored      set_callback(): run now
+//!   │                             abandon(): taken by the handle
 //!   └ complete() runs the stored callback after unlocking
+//!
+//! Pending ── abandon() ──▶ Pending, abandoned ── complete() ──▶ Taken
+//!                              (the outcome goes back to the completing thread)
 //! ```
 //!
 //! * The outcome is delivered exactly once: `take` moves it out and leaves
@@ -15,6 +19,14 @@
 //!   the lock is held (it may call back into the handle).
 //! * `status` is mirrored in an atomic, so polling a running task never takes
 //!   the lock.
+//! * The handle never leaves an outcome behind for the worker's last
+//!   reference to drop: when it lets go ([`Completion::abandon`]) it takes a
+//!   stored outcome (dropped on its own thread) or marks the slot abandoned,
+//!   and `complete_then` then hands the outcome back instead of storing it.
+//!   So the user code in an outcome's `Drop` never runs on a worker after the
+//!   worker declared itself free (`on_publish`): such code may spawn a task
+//!   and wait for it, and the pool would hand that task to the very worker
+//!   that is busy running it.
 //! * `complete` signals the condition variable only when someone waits on it
 //!   (std's condition variable makes a syscall on every notify), and a waiter
 //!   spins briefly on `status` before it sleeps, so a task that finishes
@@ -26,11 +38,18 @@
 //! (`scripts/loom.sh`: `cargo test --lib` with
 //! `RUSTFLAGS="--cfg ffi_tasks_loom"`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::{
     error::AlreadyTaken,
-    loom::{lock, AtomicBool, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering},
+    loom::{
+        lock,
+        sync::{
+            atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
+            Condvar, Mutex,
+        },
+        time::Instant,
+    },
     spin::spin_until,
     status::TaskStatus,
 };
@@ -58,9 +77,24 @@ pub(crate) struct Completion<T> {
 }
 
 enum State<T> {
-    Pending { callback: Option<Callback> },
+    Pending {
+        callback: Option<Callback>,
+        /// The handle let go: the outcome is not stored but handed back.
+        abandoned: bool,
+    },
     Ready(Outcome<T>),
     Taken,
+}
+
+/// What `complete_then` did with an outcome.
+pub(crate) struct Completed<T> {
+    /// How the task ended.
+    pub(crate) status: TaskStatus,
+    /// The registered callback, for the caller to run (outside the lock).
+    pub(crate) callback: Option<Callback>,
+    /// The outcome, when the handle had abandoned the slot: the caller drops
+    /// it (user code) itself, before it counts as free.
+    pub(crate) abandoned: Option<Outcome<T>>,
 }
 
 /// Why a callback could not be registered.
@@ -71,7 +105,10 @@ impl<T> Completion<T> {
     pub(crate) fn new() -> Self {
         Completion {
             status: AtomicU8::new(TaskStatus::Running as u8),
-            state: Mutex::new(State::Pending { callback: None }),
+            state: Mutex::new(State::Pending {
+                callback: None,
+                abandoned: false,
+            }),
             ready: Condvar::new(),
             callback_registered: AtomicBool::new(false),
             waiters: AtomicUsize::new(0),
@@ -90,35 +127,78 @@ impl<T> Completion<T> {
     #[cfg(all(test, ffi_tasks_loom))]
     pub(crate) fn complete(&self, outcome: Outcome<T>) -> Option<(TaskStatus, Option<Callback>)> {
         self.complete_then(outcome, &|| {})
+            .map(|done| (done.status, done.callback))
     }
 
     /// Like `complete`, and calls `on_publish` just before the outcome
-    /// becomes visible, but only when no callback is registered, that is when
-    /// the completing thread has nothing left to run for this task but its
-    /// own bookkeeping (the pool then counts the worker as free already).
+    /// becomes visible, but only when the completing thread has nothing left
+    /// to run for this task but its own bookkeeping (the pool then counts the
+    /// worker as free already): no callback is registered and the handle has
+    /// not abandoned the slot. An abandoned slot does not store the outcome:
+    /// it is handed back in [`Completed::abandoned`].
     pub(crate) fn complete_then(
         &self,
         outcome: Outcome<T>,
         on_publish: &dyn Fn(),
-    ) -> Option<(TaskStatus, Option<Callback>)> {
+    ) -> Option<Completed<T>> {
         let status = crate::status::classify(&outcome).0;
-        let (callback, wake) = {
+        let (callback, abandoned, wake) = {
             let mut state = lock(&self.state);
-            let callback = match &mut *state {
-                State::Pending { callback } => callback.take(),
+            let (callback, abandoned) = match &mut *state {
+                State::Pending {
+                    callback,
+                    abandoned,
+                } => (callback.take(), *abandoned),
                 State::Ready(_) | State::Taken => return None,
             };
-            *state = State::Ready(outcome);
-            if callback.is_none() {
-                on_publish();
-            }
+            let abandoned = if abandoned {
+                // Nobody will take it: no one to publish to.
+                *state = State::Taken;
+                Some(outcome)
+            } else {
+                *state = State::Ready(outcome);
+                if callback.is_none() {
+                    on_publish();
+                }
+                None
+            };
             self.status.store(status as u8, Ordering::Release);
-            (callback, self.waiters.load(Ordering::Relaxed) > 0)
+            (
+                callback,
+                abandoned,
+                self.waiters.load(Ordering::Relaxed) > 0,
+            )
         };
         if wake {
             self.ready.notify_all();
         }
-        Some((status, callback))
+        Some(Completed {
+            status,
+            callback,
+            abandoned,
+        })
+    }
+
+    /// The handle lets go of the slot (it is being dropped): takes a stored
+    /// outcome, for the caller to drop on its own thread outside the lock,
+    /// or, while the task runs, marks the slot so that `complete_then` hands
+    /// the outcome back to the completing thread instead of storing it.
+    pub(crate) fn abandon(&self) -> Option<Outcome<T>> {
+        if self.status() == TaskStatus::Taken {
+            return None; // final: nothing stored, nothing to come
+        }
+        let mut state = lock(&self.state);
+        match &mut *state {
+            State::Pending { abandoned, .. } => {
+                *abandoned = true;
+                None
+            }
+            State::Ready(_) => match std::mem::replace(&mut *state, State::Taken) {
+                State::Ready(outcome) => Some(outcome),
+                _ => unreachable!("matched as ready under the lock"),
+            },
+            State::Taken => None,
+        }
     }
 
     /// Takes the outcome if the task is done: `None` while it runs,
@@ -221,7 +301,7 @@ impl<T> Completion<T> {
             return Err(CallbackAlreadySet);
         }
         match &mut *state {
-            State::Pending { callback: slot } => {
+            State::Pending { callback: slot, .. } => {
                 *slot = Some(callback);
                 Ok(None)
             }
@@ -321,7 +401,9 @@ mod loom_tests {
                     }
                 })
             };
-            drop(c); // the handle is destroyed before the task finishes
+            // The handle is destroyed before the task finishes.
+            drop(c.abandon());
+            drop(c);
             worker.join().unwrap();
             assert_eq!(calls.load(Ordering::SeqCst), 1);
         });
@@ -431,7 +513,9 @@ mod loom_tests {
                     now();
                 }
             }
-            drop(c); // handle_destroy, possibly before the task finishes
+            // handle_destroy, possibly before the task finishes.
+            drop(c.abandon());
+            drop(c);
             worker.join().unwrap();
             assert_eq!(drops.load(Ordering::SeqCst), 1, "value dropped once");
             assert_eq!(calls.load(Ordering::SeqCst), 1, "callback ran once");
@@ -476,6 +560,54 @@ mod loom_tests {
             worker.join().unwrap();
             assert_eq!(accepted, 1, "exactly one registration accepted");
             assert_eq!(calls.load(Ordering::SeqCst), 1, "exactly one callback run");
+        });
+    }
+
+    /// The handle lets go while the task completes: the outcome is dropped
+    /// exactly once, and never by the completing thread once it has declared
+    /// itself free (`on_publish`), since user code in that `Drop` could wait
+    /// for a job the pool hands to this very thread.
+    #[test]
+    fn an_abandoned_outcome_is_never_dropped_by_a_published_worker() {
+        use loom::{sync::Mutex as LoomMutex, thread::ThreadId};
+
+        struct Tracked(Arc<LoomMutex<Vec<ThreadId>>>);
+
+        impl Drop for Tracked {
+            fn drop(&mut self) {
+                self.0.lock().unwrap().push(loom::thread::current().id());
+            }
+        }
+
+        loom::model(|| {
+            let c = Arc::new(Completion::<Tracked>::new());
+            let dropped_by = Arc::new(LoomMutex::new(Vec::new()));
+            let worker = {
+                let (c, dropped_by) = (c.clone(), dropped_by.clone());
+                loom::thread::spawn(move || {
+                    let published = AtomicUsize::new(0);
+                    let done = c
+                        .complete_then(Ok(Tracked(dropped_by)), &|| {
+                            published.fetch_add(1, Ordering::SeqCst);
+                        })
+                        .unwrap();
+                    drop(done); // an abandoned outcome is dropped here
+                    drop(c); // as `CompleteOnDrop::complete` does
+                    (
+                        loom::thread::current().id(),
+                        published.load(Ordering::SeqCst),
+                    )
+                })
+            };
+            drop(c.abandon());
+            drop(c);
+            let (worker_id, published) = worker.join().unwrap();
+            let dropped_by = dropped_by.lock().unwrap();
+            assert_eq!(dropped_by.len(), 1, "the outcome is dropped once");
+            assert!(
+                published == 0 || dropped_by[0] != worker_id,
+                "a worker that declared itself free dropped the outcome"
+            );
         });
     }
 }

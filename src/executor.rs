@@ -2,14 +2,17 @@
 //! process-wide default (the built-in [`ThreadPool`] unless a user installs
 //! their own executor before the first spawn).
 
-use std::{fmt, sync::Arc};
+use std::{
+    fmt,
+    sync::{Arc, OnceLock},
+};
 
 use thiserror::Error;
 
 use crate::{
+    fork::PerFork,
     pool::{PoolConfig, ThreadPool},
     status::TaskStatus,
-    sync::OnceLock,
 };
 
 /// One task, packaged for an executor: run it once with [`Job::run`].
@@ -39,8 +42,8 @@ impl Job {
 
     /// Like [`Job::run`]; `on_publish` is called at most once, just before
     /// the task's outcome becomes visible to its handle, and only when no
-    /// user code (a completion callback) is left to run on this thread after
-    /// that. The built-in pool uses it to hand the next job to this worker
+    /// user code (a completion callback, the `Drop` of an outcome whose
+    /// handle is gone) is left to run on this thread after that. The built-in pool uses it to hand the next job to this worker
     /// without waking another one.
     pub(crate) fn run_then(self, on_publish: &dyn Fn()) -> TaskStatus {
         (self.run)(on_publish)
@@ -138,10 +141,12 @@ pub fn set_global_executor(executor: Box<dyn Executor>) -> Result<(), ConfigErro
 }
 
 /// The built-in pool behind the global executor, or `None` when a custom
-/// executor was installed with [`set_global_executor`].
+/// executor was installed with [`set_global_executor`]. In a child of
+/// `fork()` it is a fresh pool with the same configuration: the parent's
+/// workers do not exist there.
 pub fn global_pool() -> Option<&'static ThreadPool> {
     match global() {
-        Global::Pool(pool) => Some(pool),
+        Global::Pool(pool) => Some(this_process(pool)),
         Global::Custom(_) => None,
     }
 }
@@ -149,7 +154,18 @@ pub fn global_pool() -> Option<&'static ThreadPool> {
 /// The executor that tasks without an explicit one run on.
 pub fn global_executor() -> &'static dyn Executor {
     match global() {
-        Global::Pool(pool) => pool,
+        Global::Pool(pool) => this_process(pool),
         Global::Custom(executor) => executor.as_ref(),
     }
+}
+
+/// `pool`, or, when the process forked since it was made, this process's
+/// own fresh pool with its configuration (`crate::fork`).
+#[inline]
+fn this_process(pool: &'static ThreadPool) -> &'static ThreadPool {
+    static FORKED: PerFork<ThreadPool> = PerFork::new();
+    if !pool.forked() {
+        return pool;
+    }
+    FORKED.get_or_init(|| ThreadPool::new(pool.config().clone()))
 }

@@ -1,7 +1,7 @@
 //! Test hooks that make infrastructure fail on purpose (`fault-injection`
 //! feature only; never enable it in production builds).
 
-use crate::sync::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 static FAIL_THREAD_SPAWNS: AtomicUsize = AtomicUsize::new(0);
 

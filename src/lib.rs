@@ -21,9 +21,10 @@
 //! (`rich`). Outside it there are only the `extern "C"` functions that
 //! [`export_task!`] and [`export_error_handling_functions!`] expand to (their
 //! bodies call those shims), the cxx bridge's declarations and generated glue
-//! (`src/bridge.rs`), and one `unsafe impl Send` for a C++ job
-//! (`src/bridge/cpp_job.rs`). Each `unsafe` block has a `// SAFETY:` comment,
-//! and each exported function documents its pointer preconditions in a
+//! (`src/bridge.rs`), one `unsafe impl Send` for a C++ job
+//! (`src/bridge/cpp_job.rs`) and the `pthread_atfork` handler with the
+//! child's pool (`src/fork.rs`). Each `unsafe` block has a `// SAFETY:`
+//! comment, and each exported function documents its pointer preconditions in a
 //! `# Safety` section; the C ABI contract in the README sums them up.
 
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -32,11 +33,11 @@
 mod cancel;
 mod completion;
 mod ffi;
+mod fork;
 mod last_error;
 mod loom;
 mod spin;
 mod status;
-mod sync;
 
 mod bridge;
 pub mod error;
@@ -72,12 +73,6 @@ pub mod __private {
     pub type Handle<T> = crate::task::TaskHandle<<T as crate::Task>::Output>;
     /// The output type of task `T`.
     pub type Output<T> = <T as crate::Task>::Output;
-
-    /// The crate's mutex and condition variable (annotated for Helgrind
-    /// with the `helgrind` feature), for the example tasks crate.
-    pub mod sync {
-        pub use crate::sync::{Condvar, Mutex, MutexGuard};
-    }
 
     pub mod ffi {
         pub use crate::ffi::{

@@ -15,6 +15,11 @@
 //!    it (every worker is blocked), it starts workers for the waiting jobs,
 //!    at most doubling the pool per period, up to `max_threads`.
 //!
+//! After `fork()`, a pool made before it has no workers in the child and is
+//! never locked there (a vanished thread may hold its lock): it refuses new
+//! jobs with a message saying so, and the global pool is replaced by a fresh
+//! one (`crate::fork`).
+//!
 //! So a burst of short tasks runs on about twice as many threads as cores
 //! (a thread per job would cost far more than the jobs), while tasks that
 //! block until cancelled still each get a thread, within milliseconds.
@@ -26,22 +31,31 @@
 //! through an environment variable and exposes no statistics. The design is
 //! therefore tokio's blocking pool (one mutex over a queue and counters, one
 //! condition variable), plus the hand-off to returning workers and the
-//! delayed growth above.
+//! delayed growth above. Its hand-offs are model-checked with loom, on this
+//! very code (`src/loom/models/pool.rs`, `scripts/loom.sh`).
 
 use std::{
     cell::Cell,
     collections::VecDeque,
     io,
     panic::{catch_unwind, AssertUnwindSafe},
-    thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use crate::{
     executor::{ConfigError, Executor, Job, SpawnError},
+    fork,
+    loom::{
+        lock,
+        sync::{
+            atomic::{AtomicU64, AtomicUsize, Ordering},
+            Arc, Condvar, Mutex, MutexGuard,
+        },
+        thread,
+        time::Instant,
+    },
     spin::{cores, spin_until},
     status::TaskStatus,
-    sync::{lock, Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering},
 };
 
 /// How long a worker whose queue ran dry spins for a new job before it
@@ -126,6 +140,8 @@ pub struct PoolStats {
 /// blocks on a task that runs until cancelled).
 pub struct ThreadPool {
     inner: Arc<Inner>,
+    /// The process generation (`crate::fork`) the pool was made in.
+    born: u64,
 }
 
 struct Inner {
@@ -175,7 +191,9 @@ struct Shared {
 impl ThreadPool {
     /// A pool with the given limits; no thread starts until the first job.
     pub fn new(config: PoolConfig) -> ThreadPool {
+        fork::watch();
         ThreadPool {
+            born: fork::generation(),
             inner: Arc::new(Inner {
                 shared: Mutex::new(Shared {
                     queue: VecDeque::new(),
@@ -210,8 +228,25 @@ impl ThreadPool {
         &self.inner.config
     }
 
-    /// A consistent snapshot of the counters.
+    /// Whether the process forked since this pool was made: then this is
+    /// the child, where none of its workers exist.
+    #[inline]
+    pub(crate) fn forked(&self) -> bool {
+        self.born != fork::generation()
+    }
+
+    /// A consistent snapshot of the counters. In a child of `fork()`, a pool
+    /// made before the fork reports only its finished-job counts (it has no
+    /// threads there and its lock is not taken).
     pub fn stats(&self) -> PoolStats {
+        if self.forked() {
+            return PoolStats {
+                completed: self.inner.completed.load(Ordering::Relaxed),
+                failed: self.inner.failed.load(Ordering::Relaxed),
+                cancelled: self.inner.cancelled.load(Ordering::Relaxed),
+                ..PoolStats::default()
+            };
+        }
         let shared = self.inner.lock();
         PoolStats {
             threads: shared.threads as u64,
@@ -227,7 +262,12 @@ impl ThreadPool {
 
     /// Stops accepting jobs and wakes idle workers so they exit. Queued jobs
     /// are dropped (their handles report the pool shut down). Idempotent.
+    /// Does nothing in a child of `fork()` for a pool made before it: no
+    /// worker runs there, and its lock may be held by a vanished thread.
     pub fn shutdown(&self) {
+        if self.forked() {
+            return;
+        }
         let dropped = {
             let mut shared = self.inner.lock();
             shared.shutdown = true;
@@ -241,6 +281,12 @@ impl ThreadPool {
 
 impl Executor for ThreadPool {
     fn execute(&self, job: Job) -> Result<(), SpawnError> {
+        if self.forked() {
+            return Err(SpawnError::NoThreads(io::Error::other(
+                "the pool was created before fork(): its workers do not exist in this child \
+                 process (the global pool starts afresh there; create a new pool instead)",
+            )));
+        }
         let inner = &self.inner;
         let mut shared = inner.lock();
         if shared.shutdown {
@@ -478,9 +524,9 @@ impl Inner {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(ffi_tasks_loom)))]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
+    use std::{sync::atomic::AtomicUsize, thread};
 
     use super::*;
     use crate::task::{CancellationToken, Task, TaskHandle};

@@ -4,16 +4,23 @@
 //! skipped on a single core (the awaited thread could not run meanwhile) and
 //! under loom (whose model cannot express time).
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant},
+};
 
-use crate::sync::{AtomicUsize, Ordering};
+use crate::loom::thread::available_parallelism;
 
-/// The number of cores, read once (`available_parallelism` makes syscalls).
+/// The number of cores, read once (`available_parallelism` makes syscalls);
+/// under loom, the model's.
 pub(crate) fn cores() -> usize {
+    if cfg!(ffi_tasks_loom) {
+        return available_parallelism();
+    }
     static CORES: AtomicUsize = AtomicUsize::new(0);
     match CORES.load(Ordering::Relaxed) {
         0 => {
-            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let n = available_parallelism();
             CORES.store(n, Ordering::Relaxed);
             n
         }

@@ -106,11 +106,11 @@ use std::{fmt, panic::AssertUnwindSafe, time::Duration};
 use anyhow::Error;
 
 use crate::{
-    completion::{CallbackAlreadySet, Completion},
+    completion::{CallbackAlreadySet, Completed, Completion},
     error::{InvalidArgument, Panic, SpawnFailed},
     executor::{global_executor, Executor, Job},
+    loom::sync::Arc,
     panic::catch_unwind,
-    sync::Arc,
 };
 
 pub use crate::{
@@ -219,6 +219,9 @@ impl<T> TaskHandle<T> {
                         .context("dropping the task panicked"))
                 }
             };
+            // After this, only `task_token` is left to drop on this worker
+            // (the task and its outcome are gone or with the handle): a
+            // reference count, never user code.
             guard.complete(outcome, on_publish)
         });
         (TaskHandle { completion, token }, job)
@@ -319,6 +322,12 @@ impl<T> TaskHandle<T> {
 impl<T> Drop for TaskHandle<T> {
     fn drop(&mut self) {
         self.token.cancel();
+        // An outcome nobody took is dropped here, on the handle's thread, or
+        // by the worker before it counts as free (`Completion::abandon`):
+        // never by a worker the pool may already hand a new job to. Its
+        // `Drop` is user code: a panic there is contained (a handle is often
+        // dropped during an unwind, where a second panic would abort).
+        let _ = crate::unwind::drop_contained(self.completion.abandon());
     }
 }
 
@@ -344,20 +353,12 @@ struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
 impl<T> CompleteOnDrop<T> {
     fn complete(&mut self, outcome: Result<T, Error>, on_publish: &dyn Fn()) -> TaskStatus {
         let completion = self.0.take().expect("a job runs once");
-        // With the handle gone, this thread drops the outcome (user code)
-        // after publishing it: not "nothing left to run".
-        let handle_alive = Arc::strong_count(&completion) > 1;
-        let status = finish(&completion, outcome, &|| {
-            if handle_alive {
-                on_publish();
-            }
-        });
-        // When the handle is already gone this is the last reference, and
-        // dropping it drops an outcome nobody will take: user code (the
-        // output's `Drop`) that must not unwind out of `Job::run`.
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(completion))) {
-            drop(Panic::from_payload(payload));
-        }
+        let status = finish(&completion, outcome, on_publish);
+        // Possibly the last reference, but never the last owner of an
+        // outcome: a handle that lets go takes it or has it handed back
+        // above (`Completion::abandon`). So no user code runs here, after
+        // `on_publish` declared this thread free.
+        drop(completion);
         status
     }
 }
@@ -377,9 +378,18 @@ fn finish<T>(
     on_publish: &dyn Fn(),
 ) -> TaskStatus {
     match completion.complete_then(outcome, on_publish) {
-        Some((status, callback)) => {
+        Some(Completed {
+            status,
+            callback,
+            abandoned,
+        }) => {
             if let Some(callback) = callback {
                 run_callback(callback);
+            }
+            // The handle is gone: this thread drops the outcome (user code
+            // that must not unwind out of `Job::run`), not yet counted free.
+            if let Some(outcome) = abandoned {
+                let _ = crate::unwind::drop_contained(outcome);
             }
             status
         }

@@ -15,7 +15,10 @@
 //! ended and, on failure, a description `"C++ exception <type>: <what>"` that
 //! becomes the task's error.
 
-use crate::sync::{lock, Arc, Mutex};
+use crate::loom::{
+    lock,
+    sync::{Arc, Mutex},
+};
 
 use anyhow::{anyhow, Error};
 use cxx::UniquePtr;

@@ -18,7 +18,12 @@ mod imp {
     };
 
     use crate::error::InvalidHandle;
-    use crate::sync::{lock, Mutex, MutexGuard, OnceLock};
+    use std::sync::OnceLock;
+
+    use crate::loom::{
+        lock,
+        sync::{Mutex, MutexGuard},
+    };
 
     /// Live handle addresses and the type each one points to (`type_name`
     /// rather than `TypeId`, which would need `'static` output types).

@@ -282,8 +282,7 @@ mod probe_counters {
     //! ids per test process.
     use std::time::{Duration, Instant};
 
-    // The library's mutex: annotated for Helgrind in `helgrind` builds.
-    use ffi_tasks::__private::sync::{Condvar, Mutex, MutexGuard};
+    use std::sync::{Condvar, Mutex, MutexGuard};
 
     #[derive(Default, Clone, Copy)]
     pub(crate) struct Counters {
