@@ -325,9 +325,15 @@ impl<T> Drop for TaskHandle<T> {
         // An outcome nobody took is dropped here, on the handle's thread, or
         // by the worker before it counts as free (`Completion::abandon`):
         // never by a worker the pool may already hand a new job to. Its
-        // `Drop` is user code: a panic there is contained (a handle is often
-        // dropped during an unwind, where a second panic would abort).
-        let _ = crate::unwind::drop_contained(self.completion.abandon());
+        // `Drop` is user code: a panic there reaches the caller (the C ABI's
+        // `handle_destroy` reports it as PANICKED), except while this thread
+        // already unwinds, where a second panic would abort the process.
+        let outcome = self.completion.abandon();
+        if std::thread::panicking() {
+            let _ = crate::unwind::drop_contained(outcome);
+        } else {
+            drop(outcome);
+        }
     }
 }
 

@@ -419,6 +419,46 @@ fn an_output_whose_drop_panics_is_contained_wherever_it_is_dropped() {
     }
 }
 
+/// A Rust `TaskHandle` holding an untaken output whose `Drop` panics, dropped
+/// while its thread already unwinds from another panic: the output is dropped
+/// once and its panic contained (a second panic during an unwind would abort
+/// the whole test binary). Dropped normally, the panic reaches the caller.
+#[test]
+fn a_handle_dropped_during_an_unwind_contains_its_output_panic() {
+    let task = Fails::new(How::LoudOutput);
+    let handle = TaskHandle::spawn(task.clone());
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while handle.status() == TaskStatus::Running {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never finished"
+        );
+        thread::yield_now();
+    }
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _handle = handle; // dropped by the unwind below
+        panic!("the caller's own panic");
+    }));
+    let payload = unwound.expect_err("the closure panics");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the caller's own panic")
+    );
+    assert_eq!(task.dropped.get(), 1, "the output was dropped once");
+
+    // Not unwinding: the output's panic is the caller's.
+    let handle = TaskHandle::spawn(task.clone());
+    while handle.status() == TaskStatus::Running {
+        thread::yield_now();
+    }
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(handle)));
+    assert!(
+        dropped.is_err(),
+        "the output's Drop panic reaches the caller"
+    );
+    assert_eq!(task.dropped.get(), 2);
+}
+
 // ===== tasks dropped without running =====
 
 /// Accepts every job and drops it.
