@@ -4,15 +4,18 @@
 #   proptest    state-machine test of the C ABI, without and with handle-registry
 #   faults      fault injection (thread creation failing, panics in user hooks)
 #   misuse      misuse guard (handle-registry)
+#   fuzz        libFuzzer over random C ABI call sequences, handle-registry, ASan
+#               (scripts/fuzz.sh, cargo fuzz, pinned nightly; 60 s)
 #   shutdown    process exit with running and queued tasks
 #   loom        loom models of the handle state machine (scripts/loom.sh)
 #   miri        Miri on a test subset (scripts/miri.sh)
 #   tsan        ThreadSanitizer on the Rust core (scripts/tsan.sh)
 #   tsan-cpp    ThreadSanitizer on the ctest suite, Rust staticlib instrumented too
 #               (scripts/tsan-cpp.sh, CMake `tsan` workflow)
-# miri, tsan and tsan-cpp need the pinned nightly of scripts/lib.sh with miri
-# and rust-src (scripts/setup-deps.sh installs them). Without them they print
-# SKIPPED and pass, except under CI=true, where they fail.
+# fuzz, miri, tsan and tsan-cpp need the pinned nightly of scripts/lib.sh with
+# miri and rust-src, and cargo-fuzz (scripts/setup-deps.sh installs them).
+# Without them they print SKIPPED and pass, except under CI=true, where they
+# fail.
 # Stops at the first failure. The tests print their figures (operations run,
 # faults injected, calls checked).
 #
@@ -38,6 +41,7 @@ ft_section faults "fault injection" \
     t --features "$features" --test fault_injection -- --nocapture
 ft_section misuse "misuse guard (handle-registry)" \
     t --features "$features" --test misuse -- --nocapture
+ft_section fuzz "libFuzzer on the C ABI (handle-registry, ASan; 60 s)" bash scripts/fuzz.sh
 ft_section shutdown "shutdown with running tasks" \
     t --test shutdown -- --nocapture
 ft_section loom "loom models" bash scripts/loom.sh

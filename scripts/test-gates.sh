@@ -2,7 +2,7 @@
 # Checks the skip-or-fail rule of scripts/lib.sh on the scripts that use it
 # (a few seconds; nothing is built). With the pinned nightly pointed at a
 # toolchain that is not installed, or that lacks a component:
-#   - under CI=true each deep check (miri, tsan, tsan-cpp) fails, says
+#   - under CI=true each deep check (miri, tsan, tsan-cpp, fuzz) fails, says
 #     why, and runs nothing;
 #   - without CI it prints SKIPPED and succeeds;
 #   - .ci/run sets CI=true itself: through run-tests.sh and reliability.sh
@@ -36,7 +36,7 @@ expect() {
   fi
 }
 
-for check in miri tsan tsan-cpp; do
+for check in miri tsan tsan-cpp fuzz; do
   expect fail "CI=true, so this check may not be skipped" \
     env CI=true FFI_TASKS_NIGHTLY=$missing bash "scripts/$check.sh"
   expect 0 "SKIPPED: $check.sh: toolchain $missing not installed" \
@@ -52,7 +52,7 @@ expect 0 "SKIPPED: miri.sh: stable has no miri component" \
 expect fail "CI=true, so this check may not be skipped" \
   env -u CI FFI_TASKS_NIGHTLY=$missing \
   FFI_TASKS_SKIP="setup gates fmt clippy test cmake-default cmake-asan memcheck" \
-  FFI_TASKS_RELIABILITY_SKIP="stress proptest faults misuse shutdown loom tsan tsan-cpp" \
+  FFI_TASKS_RELIABILITY_SKIP="stress proptest faults misuse fuzz shutdown loom tsan tsan-cpp" \
   bash .ci/run
 
 if [[ $failures -ne 0 ]]; then
