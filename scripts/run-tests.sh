@@ -37,25 +37,6 @@ memcheck() {
     ctest -T memcheck -LE '^(consumer|compile|cpp-each|bridge-each)$' -j2 --output-on-failure)
 }
 
-# cargo test, minus the tests that the reliability section runs again with
-# their figures printed: the stress test, the proptest state machine (there
-# without and with handle-registry) and the shutdown tests. They stay here
-# when that section, or their own section in it, is skipped. (A renamed test
-# is simply run twice.)
-cargo_test() {
-  local rskip=" ${FFI_TASKS_RELIABILITY_SKIP:-} " skips=()
-  if [[ "$FT_SKIP" != *" reliability "* ]]; then
-    [[ "$rskip" == *" stress "* ]] ||
-      skips+=(--skip random_mix_of_c_abi_calls_loses_and_duplicates_nothing)
-    [[ "$rskip" == *" proptest "* ]] || skips+=(--skip c_abi_calls_match_the_model)
-    [[ "$rskip" == *" shutdown "* ]] || skips+=(
-      --skip returning_from_main_with_running_and_queued_tasks_exits_cleanly
-      --skip process_exit_with_running_and_queued_tasks_exits_cleanly
-      --skip exit_right_after_destroying_every_handle_exits_cleanly)
-  fi
-  cargo test --workspace -- "${skips[@]}"
-}
-
 # The asan preset's three steps, with the GoogleTest cases run once: as whole
 # suites (`cpp-suite`, `bridge-suite`), not a second time one ctest each
 # (`cpp-each`, `bridge-each`; the default preset still runs those).
@@ -71,7 +52,7 @@ ft_section gates "skip-or-fail rule of the deep checks (scripts/test-gates.sh)" 
 ft_section fmt "cargo fmt --check" cargo fmt --all -- --check
 ft_section clippy "cargo clippy (all targets, -D warnings)" \
   cargo clippy --workspace --all-targets -- -D warnings
-ft_section test "cargo test (stress, proptest, shutdown: in reliability)" cargo_test
+ft_section test "cargo test" cargo test --workspace
 
 # ---- more Rust checks go here (loom, miri, ...): one ft_section each -------
 ft_section reliability "reliability: stress, proptest, faults, misuse, fuzz, shutdown, loom, Miri, TSan x 2 (docs/reliability.md)" bash scripts/reliability.sh
