@@ -48,7 +48,7 @@ ft_skip_or_fail() {
 # (`miri`, `rust-src`, ...).
 ft_nightly_has() {
   command -v rustup >/dev/null 2>&1 || return 1
-  rustup component list --installed --toolchain "$FFI_TASKS_NIGHTLY" 2>/dev/null |
+  RUSTUP_AUTO_INSTALL=0 rustup component list --installed --toolchain "$FFI_TASKS_NIGHTLY" 2>/dev/null |
     grep -Eq "^$1(-|\$)"
 }
 
@@ -59,7 +59,8 @@ ft_require_nightly() {
   shift
   command -v rustup >/dev/null 2>&1 ||
     ft_skip_or_fail "$check" "rustup not found" "install Rust with rustup"
-  rustup run "$FFI_TASKS_NIGHTLY" rustc --version >/dev/null 2>&1 ||
+  # (RUSTUP_AUTO_INSTALL=0: a check never downloads a toolchain by itself.)
+  RUSTUP_AUTO_INSTALL=0 rustup run "$FFI_TASKS_NIGHTLY" rustc --version >/dev/null 2>&1 ||
     ft_skip_or_fail "$check" "toolchain $FFI_TASKS_NIGHTLY not installed" \
       "bash scripts/setup-deps.sh"
   for component in "$@"; do

@@ -77,7 +77,7 @@ fi
 
 # --- the pinned nightly (Miri, TSan, cargo fuzz) -------------------------------
 if command -v rustup >/dev/null; then
-  if ! rustup run "$FFI_TASKS_NIGHTLY" rustc --version >/dev/null 2>&1; then
+  if ! RUSTUP_AUTO_INSTALL=0 rustup run "$FFI_TASKS_NIGHTLY" rustc --version >/dev/null 2>&1; then
     echo "setup-deps: rustup toolchain install $FFI_TASKS_NIGHTLY (miri, rust-src)"
     rustup toolchain install "$FFI_TASKS_NIGHTLY" --profile minimal \
       --component miri --component rust-src
