@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs a bounded subset of the Rust test suite under Miri (undefined
-# behaviour, data races, invalid pointer use), where a nightly toolchain with
-# Miri is installed; prints "SKIPPED: ..." and exits 0 otherwise.
+# behaviour, data races, invalid pointer use), on the pinned nightly of
+# scripts/lib.sh with its miri and rust-src components (scripts/setup-deps.sh
+# installs them). Without them it prints "SKIPPED: ..." and exits 0, or fails
+# under CI=true.
 #
 # What runs: the library's unit tests (not the timing-driven pool tests), the
 # C ABI / TaskHandle / token / error-handling integration tests, a short
@@ -18,14 +20,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! cargo +nightly miri --version >/dev/null 2>&1; then
-    echo "SKIPPED: nightly toolchain with miri not available" \
-         "(rustup toolchain install nightly --component miri rust-src)"
-    exit 0
-fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+ft_require_nightly miri.sh miri rust-src
+nightly="+$FFI_TASKS_NIGHTLY"
 
-# A separate folder: Miri's builds never collide with the normal ones.
-cargo +nightly miri setup >/dev/null
+# Builds Miri's sysroot once (a no-op afterwards).
+cargo "$nightly" miri setup >/dev/null
 
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-ignore-leaks -Zmiri-permissive-provenance \
 -Zmiri-env-forward=PROPTEST_CASES -Zmiri-env-forward=FFI_TASKS_STRESS_OPS \
@@ -38,13 +39,13 @@ export FFI_TASKS_STRESS_THREADS="${FFI_TASKS_STRESS_THREADS:-2}"
 limit=900
 
 echo "== miri: library unit tests and core integration tests (default features)"
-timeout "$limit" cargo +nightly miri test \
+timeout "$limit" cargo "$nightly" miri test \
     --lib --test c_abi --test c_abi_concurrency --test task_handle --test token \
     --test error_handling --test auto_traits --test seed_example --test stress \
     -- --skip pool::tests --skip very_deep_chain
 
 echo "== miri: misuse guard, fault injection, proptest (handle-registry, fault-injection)"
-timeout "$limit" cargo +nightly miri test --features handle-registry,fault-injection \
+timeout "$limit" cargo "$nightly" miri test --features handle-registry,fault-injection \
     --test misuse --test fault_injection --test proptest_c_abi \
     -- --skip thread_limit_in_a_child_process --skip rlimit_nproc_child
 

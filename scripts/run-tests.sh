@@ -1,46 +1,30 @@
 #!/usr/bin/env bash
 # Sets up what is missing (scripts/setup-deps.sh), then runs every check:
-#   cargo fmt --check, cargo clippy (-D warnings), cargo test, the CMake
-#   workflow presets `default` (C/C++ tests, consumer project) and `asan`
-#   (ASan + UBSan), and valgrind memcheck over the default build's ctest suite.
+#   the skip-or-fail rule (scripts/test-gates.sh), cargo fmt --check, cargo
+#   clippy (-D warnings), cargo test, the reliability checks
+#   (scripts/reliability.sh: stress, proptest, faults, misuse, fuzz, shutdown,
+#   loom, Miri, ThreadSanitizer on the Rust core and on the ctest suite), the
+#   CMake workflow preset `default` (C/C++ tests, consumer project), the `asan`
+#   preset (ASan + UBSan), and valgrind memcheck over the default build's
+#   ctest suite.
 # Stops at the first failure. Used by .ci/run.
 #
 #   bash scripts/run-tests.sh
-#   FFI_TASKS_SKIP="asan memcheck" bash scripts/run-tests.sh   # skip sections by id
+#   FFI_TASKS_SKIP="cmake-asan memcheck" bash scripts/run-tests.sh   # skip sections by id
 #
-# Section ids: setup fmt clippy test cmake-default cmake-asan memcheck (and
-# those other steps add below).
+# Section ids: setup gates fmt clippy test reliability cmake-default cmake-asan
+# memcheck (and those other steps add below); reliability.sh has its own
+# (FFI_TASKS_RELIABILITY_SKIP). With CI=true (.ci/run sets it) a deep check
+# that cannot run fails instead of printing SKIPPED (scripts/lib.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-skip=" ${FFI_TASKS_SKIP:-} "
-start_all=$SECONDS
-timings=()
-
-# run_section <id> <title> <command...>: a banner, the command, its time.
-run_section() {
-  local id=$1 title=$2
-  shift 2
-  if [[ "$skip" == *" $id "* ]]; then
-    printf '\n===== [%s] %s: skipped (FFI_TASKS_SKIP) =====\n' "$id" "$title"
-    return 0
-  fi
-  printf '\n===== [%s] %s =====\n' "$id" "$title"
-  local start=$SECONDS
-  if ! "$@"; then
-    printf '\n===== [%s] FAILED after %ds: %s =====\n' "$id" $((SECONDS - start)) "$title" >&2
-    if [ ${#timings[@]} -gt 0 ]; then
-      printf '  passed before it:\n' >&2
-      printf '  %s\n' "${timings[@]}" >&2
-    fi
-    exit 1
-  fi
-  timings+=("$(printf '%-16s %4ds' "$id" $((SECONDS - start)))")
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+ft_sections_begin "=====" "" FFI_TASKS_SKIP
 
 memcheck() {
   # ctest -T memcheck needs the build folder's DartConfiguration.tcl, so run
@@ -53,22 +37,31 @@ memcheck() {
     ctest -T memcheck -LE '^(consumer|compile|cpp-each|bridge-each)$' -j2 --output-on-failure)
 }
 
-run_section setup "set up missing dependencies" bash scripts/setup-deps.sh
-run_section fmt "cargo fmt --check" cargo fmt --all -- --check
-run_section clippy "cargo clippy (all targets, -D warnings)" \
+# The asan preset's three steps, with the GoogleTest cases run once: as whole
+# suites (`cpp-suite`, `bridge-suite`), not a second time one ctest each
+# (`cpp-each`, `bridge-each`; the default preset still runs those).
+asan() {
+  cmake --preset asan &&
+    cmake --build --preset asan &&
+    ctest --preset asan -LE '^(cpp-each|bridge-each)$'
+}
+
+ft_section setup "set up missing dependencies" bash scripts/setup-deps.sh
+ft_section gates "skip-or-fail rule of the deep checks (scripts/test-gates.sh)" \
+  bash scripts/test-gates.sh
+ft_section fmt "cargo fmt --check" cargo fmt --all -- --check
+ft_section clippy "cargo clippy (all targets, -D warnings)" \
   cargo clippy --workspace --all-targets -- -D warnings
-run_section test "cargo test" cargo test --workspace
+ft_section test "cargo test" cargo test --workspace
 
-# ---- more Rust checks go here (loom, miri, ...): one run_section each -------
-run_section reliability "reliability: stress, proptest, faults, misuse, shutdown, loom, miri (docs/reliability.md)" bash scripts/reliability.sh
+# ---- more Rust checks go here (loom, miri, ...): one ft_section each -------
+ft_section reliability "reliability: stress, proptest, faults, misuse, fuzz, shutdown, loom, Miri, TSan x 2 (docs/reliability.md)" bash scripts/reliability.sh
 
-run_section cmake-default "CMake workflow preset default (build + ctest)" \
+ft_section cmake-default "CMake workflow preset default (build + ctest)" \
   cmake --workflow --preset default
-run_section cmake-asan "CMake workflow preset asan (ASan + UBSan)" \
-  cmake --workflow --preset asan
-run_section memcheck "valgrind memcheck (ctest -T memcheck over build/default)" memcheck
+ft_section cmake-asan "CMake preset asan (ASan + UBSan; GoogleTest as whole suites)" asan
+ft_section memcheck "valgrind memcheck (ctest -T memcheck over build/default)" memcheck
 
 # ---- more C/C++ checks go here (tsan preset, stress, ...) -------------------
 
-printf '\n===== all checks passed in %ds =====\n' $((SECONDS - start_all))
-printf '  %s\n' "${timings[@]}"
+ft_sections_end

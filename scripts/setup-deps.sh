@@ -5,8 +5,13 @@
 #   - Corrosion 0.5 (CMake files only), taken from the Debian "trixie" suite of the
 #     mirror this machine already uses (read from its apt sources at run time)
 #   - the rustfmt and clippy components (Rust itself must be installed: rustup)
+#   - the pinned nightly of scripts/lib.sh with miri and rust-src, and Miri's
+#     sysroot (Miri, ThreadSanitizer with -Zbuild-std, cargo fuzz)
+#   - cargo-fuzz
 #   - the cxxbridge CLI matching the cxx version pinned in Cargo.lock
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -60,7 +65,6 @@ if ! dpkg-query -W -f='${Status}' corrosion 2>/dev/null | grep -q "install ok in
 fi
 
 # --- Rust components --------------------------------------------------------
-export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || { echo "setup-deps: cargo not found: install Rust with rustup first" >&2; exit 1; }
 if command -v rustup >/dev/null; then
   for component in rustfmt clippy; do
@@ -71,6 +75,31 @@ if command -v rustup >/dev/null; then
   done
 fi
 
+# --- the pinned nightly (Miri, TSan, cargo fuzz) -------------------------------
+if command -v rustup >/dev/null; then
+  if ! RUSTUP_AUTO_INSTALL=0 rustup run "$FFI_TASKS_NIGHTLY" rustc --version >/dev/null 2>&1; then
+    echo "setup-deps: rustup toolchain install $FFI_TASKS_NIGHTLY (miri, rust-src)"
+    rustup toolchain install "$FFI_TASKS_NIGHTLY" --profile minimal \
+      --component miri --component rust-src
+  fi
+  for component in miri rust-src; do
+    if ! ft_nightly_has "$component"; then
+      echo "setup-deps: rustup component add --toolchain $FFI_TASKS_NIGHTLY $component"
+      rustup component add --toolchain "$FFI_TASKS_NIGHTLY" "$component"
+    fi
+  done
+  # Miri's own sysroot (about 40 s the first time, a no-op afterwards).
+  cargo "+$FFI_TASKS_NIGHTLY" miri setup >/dev/null
+else
+  echo "setup-deps: rustup not found: the pinned nightly ($FFI_TASKS_NIGHTLY) is not installed" >&2
+fi
+
+# --- cargo-fuzz ------------------------------------------------------------------
+if ! command -v cargo-fuzz >/dev/null; then
+  echo "setup-deps: cargo install cargo-fuzz --locked"
+  cargo install cargo-fuzz --locked --quiet
+fi
+
 # --- cxxbridge CLI (same version as the cxx crate in Cargo.lock) --------------
 root=$(cd "$(dirname "$0")/.." && pwd)
 cxx_version=$(awk '/^name = "cxx"$/ {getline; gsub(/"/, "", $3); print $3; exit}' "$root/Cargo.lock")
@@ -79,4 +108,4 @@ if ! cxxbridge --version 2>/dev/null | grep -q "$cxx_version"; then
   echo "setup-deps: installing cxxbridge-cmd $cxx_version"
   cargo install cxxbridge-cmd --version "=$cxx_version" --locked --quiet
 fi
-echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion 2>/dev/null || echo 'via FetchContent'), cxxbridge $cxx_version)"
+echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion 2>/dev/null || echo 'via FetchContent'), cxxbridge $cxx_version, $FFI_TASKS_NIGHTLY with miri and rust-src, $(cargo fuzz --version 2>/dev/null || echo 'no cargo-fuzz'))"

@@ -3,7 +3,8 @@
 # -Zsanitizer=thread (-Zbuild-std, nightly + rust-src), and the cxx bridge's
 # C++ half compiled with -fsanitize=thread. Runs the concurrency tests: the C ABI
 # stress test, the concurrent C ABI tests and the proptest state machine.
-# Prints "SKIPPED: ..." and exits 0 when nightly with rust-src is missing.
+# Needs the pinned nightly of scripts/lib.sh with rust-src: without it, prints
+# "SKIPPED: ..." and exits 0, or fails under CI=true.
 #
 # (The CMake `tsan` preset instruments only the C/C++ side; with the Rust
 # staticlib uninstrumented, TSan cannot see Rust's synchronisation and reports
@@ -13,17 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+ft_require_nightly tsan.sh rust-src
+ft_require_x86_64_linux tsan.sh
 target=x86_64-unknown-linux-gnu
-sysroot="$(rustc +nightly --print sysroot 2>/dev/null || true)"
-if [[ -z "$sysroot" || ! -d "$sysroot/lib/rustlib/src/rust/library" ]]; then
-    echo "SKIPPED: nightly toolchain with rust-src not available" \
-         "(rustup toolchain install nightly --component rust-src)"
-    exit 0
-fi
-if [[ "$(uname -m)-$(uname -s)" != "x86_64-Linux" ]]; then
-    echo "SKIPPED: scripts/tsan.sh is set up for $target only"
-    exit 0
-fi
 
 export RUSTFLAGS="${RUSTFLAGS:-} -Zsanitizer=thread"
 export CFLAGS="${CFLAGS:-} -fsanitize=thread"
@@ -32,6 +27,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/tsan"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 export FFI_TASKS_STRESS_OPS="${FFI_TASKS_STRESS_OPS:-5000}"
 
-timeout 1200 cargo +nightly test -Zbuild-std --target "$target" \
+timeout 1200 cargo "+$FFI_TASKS_NIGHTLY" test -Zbuild-std --target "$target" \
     --test stress --test c_abi_concurrency --test proptest_c_abi -- --nocapture
 echo "tsan.sh: no data race reported"
