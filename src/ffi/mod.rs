@@ -23,9 +23,11 @@
 //!   the bridge) and asserts the layouts C++ relies on for that.
 //! * `layout` gives the layout of each C struct as constants of the
 //!   generated header, asserted against the Rust types.
+//! * `cxx_types` lets the cxx bridge use the C ABI's enum and structs.
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
 
 pub(crate) mod c_api;
+mod cxx_types;
 mod export_task;
 pub(crate) mod handle_api;
 pub(crate) mod job_api;
