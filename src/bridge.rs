@@ -26,19 +26,11 @@ mod version;
 #[allow(unreachable_pub, missing_docs, clippy::needless_lifetimes)]
 #[cxx::bridge(namespace = "ffi_tasks::bridge")]
 mod ffi {
-    /// The calling thread's last error: kind (`ErrorKind` as an integer, 0
-    /// when there is none) and message with its cause chain.
+    /// The calling thread's last error: kind (`FFI_TASKS_ERROR_NONE` when
+    /// there is none) and message with its cause chain.
     struct LastError {
-        kind: i32,
+        kind: ErrorKind,
         message: String,
-    }
-
-    /// Progress reported through a token: `done` units out of `total`
-    /// (`total == 0`: unknown).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    struct TaskProgress {
-        done: u64,
-        total: u64,
     }
 
     /// Settings of the global pool, applied by [`configure_pool`] before the
@@ -53,19 +45,6 @@ mod ffi {
         thread_name: String,
         /// Worker stack size in bytes (0: the platform default).
         stack_size: u64,
-    }
-
-    /// A snapshot of the global pool's counters.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-    struct PoolStats {
-        threads: u64,
-        idle: u64,
-        running: u64,
-        queued: u64,
-        completed: u64,
-        failed: u64,
-        cancelled: u64,
-        peak_threads: u64,
     }
 
     extern "Rust" {
@@ -141,6 +120,23 @@ mod ffi {
         /// `slot` is such a result, not yet freed, and its inner box has been
         /// moved out.
         unsafe fn release_box_slot(slot: *mut u8);
+    }
+
+    // The C ABI's own types, one definition each: the Rust types behind
+    // them are what cbindgen writes into ffi_tasks.h.
+    #[namespace = ""]
+    unsafe extern "C++" {
+        include!("ffi_tasks/ffi_tasks.h");
+
+        /// `enum ffi_tasks_error_kind`: the crate's `ErrorKind`.
+        #[cxx_name = "ffi_tasks_error_kind"]
+        type ErrorKind = crate::error::ErrorKind;
+        /// `ffi_tasks_progress`: the crate's `Progress`.
+        #[cxx_name = "ffi_tasks_progress"]
+        type TaskProgress = crate::task::Progress;
+        /// `ffi_tasks_stats`: the crate's `PoolStats`.
+        #[cxx_name = "ffi_tasks_stats"]
+        type PoolStats = crate::pool::PoolStats;
     }
 
     unsafe extern "C++" {

@@ -91,23 +91,17 @@ impl ErrorKind {
             .and_then(|i| ErrorKind::ALL.get(i).copied())
     }
 
-    /// A stable, lower-case name (`"cancelled"`, `"null_pointer"`, ...).
+    /// A stable, lower-case name (`"cancelled"`, `"null_pointer"`, ...):
+    /// [`c_name`](Self::c_name) without its NUL.
     pub const fn name(self) -> &'static str {
-        match self {
-            ErrorKind::None => "none",
-            ErrorKind::Failed => "failed",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Panicked => "panicked",
-            ErrorKind::NullPointer => "null_pointer",
-            ErrorKind::AlreadyTaken => "already_taken",
-            ErrorKind::InvalidArgument => "invalid_argument",
-            ErrorKind::TimedOut => "timed_out",
-            ErrorKind::SpawnFailed => "spawn_failed",
-            ErrorKind::InvalidHandle => "invalid_handle",
+        match self.c_name().to_str() {
+            Ok(name) => name,
+            Err(_) => panic!("the names are ASCII"),
         }
     }
 
-    /// The same name as a NUL-terminated C string with static lifetime.
+    /// The name as a NUL-terminated C string with static lifetime (what
+    /// `ffi_tasks_error_kind_name` returns): the one table of names.
     pub const fn c_name(self) -> &'static std::ffi::CStr {
         match self {
             ErrorKind::None => c"none",

@@ -2,7 +2,7 @@
 //! it, and [`classify`]: the one mapping from a task's outcome to its status
 //! and error kind, used by the handle (Rust API), the C ABI and the bridge.
 
-use std::fmt;
+use std::{ffi::CStr, fmt, os::raw::c_int};
 
 use crate::{error::ErrorKind, unwind::catch};
 
@@ -27,15 +27,28 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Every status, in discriminant order.
+    pub const ALL: [TaskStatus; 6] = [
+        TaskStatus::Running,
+        TaskStatus::Completed,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+        TaskStatus::Panicked,
+        TaskStatus::Taken,
+    ];
+
     pub(crate) fn from_u8(value: u8) -> TaskStatus {
-        match value {
-            0 => TaskStatus::Running,
-            1 => TaskStatus::Completed,
-            2 => TaskStatus::Failed,
-            3 => TaskStatus::Cancelled,
-            4 => TaskStatus::Panicked,
-            _ => TaskStatus::Taken,
-        }
+        TaskStatus::ALL
+            .get(usize::from(value))
+            .copied()
+            .unwrap_or(TaskStatus::Taken)
+    }
+
+    /// The status with discriminant `value`, if there is one.
+    pub fn from_c_int(value: c_int) -> Option<TaskStatus> {
+        usize::try_from(value)
+            .ok()
+            .and_then(|i| TaskStatus::ALL.get(i).copied())
     }
 
     /// Whether the task has finished (in any way).
@@ -43,15 +56,25 @@ impl TaskStatus {
         self != TaskStatus::Running
     }
 
-    /// A stable, lower-case name (`"running"`, `"completed"`, ...).
+    /// A stable, lower-case name (`"running"`, `"completed"`, ...):
+    /// [`c_name`](Self::c_name) without its NUL.
     pub const fn name(self) -> &'static str {
+        match self.c_name().to_str() {
+            Ok(name) => name,
+            Err(_) => panic!("the names are ASCII"),
+        }
+    }
+
+    /// The name as a NUL-terminated C string with static lifetime (what
+    /// `ffi_tasks_status_name` returns): the one table of names.
+    pub const fn c_name(self) -> &'static CStr {
         match self {
-            TaskStatus::Running => "running",
-            TaskStatus::Completed => "completed",
-            TaskStatus::Failed => "failed",
-            TaskStatus::Cancelled => "cancelled",
-            TaskStatus::Panicked => "panicked",
-            TaskStatus::Taken => "taken",
+            TaskStatus::Running => c"running",
+            TaskStatus::Completed => c"completed",
+            TaskStatus::Failed => c"failed",
+            TaskStatus::Cancelled => c"cancelled",
+            TaskStatus::Panicked => c"panicked",
+            TaskStatus::Taken => c"taken",
         }
     }
 }
@@ -100,6 +123,17 @@ mod tests {
     use crate::error::{AlreadyTaken, Panic, SpawnFailed, TimedOut};
     use crate::task::Cancelled;
     use anyhow::{anyhow, Error};
+
+    #[test]
+    fn all_lists_each_status_at_its_discriminant() {
+        for (i, status) in TaskStatus::ALL.into_iter().enumerate() {
+            assert_eq!(status as usize, i);
+            assert_eq!(TaskStatus::from_c_int(i as c_int), Some(status));
+            assert_eq!(status.c_name().to_str(), Ok(status.name()));
+        }
+        assert_eq!(TaskStatus::from_c_int(6), None);
+        assert_eq!(TaskStatus::from_c_int(-1), None);
+    }
 
     #[test]
     fn every_outcome_maps_to_one_status_and_kind() {

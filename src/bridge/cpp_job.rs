@@ -6,8 +6,8 @@
 //! spawned through the normal [`TaskHandle`] machinery, so cancellation,
 //! progress, completion callbacks, statistics and every C ABI rule behave
 //! exactly as for a Rust task: the handle is a `TaskHandle<()>` and C++
-//! drives it with the `ffi_tasks_job_*` functions exported below, the same
-//! shims `export_task!` generates for any task.
+//! drives it with the `ffi_tasks_job_*` functions (`ffi/job_api.rs`), the
+//! same shims `export_task!` generates for any task.
 //!
 //! The job's value (a `T` of C++'s choosing) and a thrown exception (as a
 //! `std::exception_ptr`, so it can be rethrown as itself) stay on the C++ side
@@ -44,9 +44,7 @@ use crate::{
 // thread, as for `std::thread`. `Sync` is not claimed: `run` needs `&mut`.
 unsafe impl Send for CppJob {}
 
-/// The handle of a C++ job, as the bridge's `JobHandle` and the
-/// `ffi_tasks_job_*` functions see it.
-pub(super) type JobHandle = TaskHandle<()>;
+pub(super) use crate::ffi::job_api::JobHandle;
 
 /// A C++ job as a [`Task`]: cloning shares the one job, which runs once.
 #[derive(Clone)]
@@ -111,25 +109,6 @@ fn into_raw(handle: JobHandle) -> *mut JobHandle {
     let raw = Box::into_raw(Box::new(handle));
     registry::insert::<JobHandle>(raw as usize);
     raw
-}
-
-// The C functions C++ drives a job's handle with: the same shims as for any
-// exported task (C++ declares them in `ffi_tasks/spawn.hpp`). `poll`, `wait`
-// and `wait_timeout` return a dangling non-null pointer on success (the
-// output is `()`); the C++ value is in the job's shared state.
-crate::export_task! {
-    #[allow(unreachable_pub)]
-    Task: CppTask;
-    poll: ffi_tasks_job_poll;
-    wait: ffi_tasks_job_wait;
-    wait_timeout: ffi_tasks_job_wait_timeout;
-    cancel: ffi_tasks_job_cancel;
-    cancelled: ffi_tasks_job_cancelled;
-    status: ffi_tasks_job_status;
-    progress: ffi_tasks_job_progress;
-    on_complete: ffi_tasks_job_on_complete;
-    handle_destroy: ffi_tasks_job_handle_destroy;
-    result_destroy: ffi_tasks_job_result_destroy;
 }
 
 #[cfg(test)]

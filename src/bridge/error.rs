@@ -15,7 +15,7 @@ pub(super) use crate::error_handling::clear_last_error;
 /// The calling thread's last error, read without clearing it.
 pub(super) fn last_error() -> LastError {
     LastError {
-        kind: last_error_kind() as i32,
+        kind: last_error_kind(),
         message: error_message().unwrap_or_default(),
     }
 }

@@ -55,28 +55,7 @@ fn options_of(config: &PoolConfig) -> PoolOptions {
 }
 
 pub(super) fn pool_stats() -> Result<PoolStats, BridgeError> {
-    fallible(|| {
-        let pool::PoolStats {
-            threads,
-            idle,
-            running,
-            queued,
-            completed,
-            failed,
-            cancelled,
-            peak_threads,
-        } = the_pool()?.stats();
-        Ok(PoolStats {
-            threads,
-            idle,
-            running,
-            queued,
-            completed,
-            failed,
-            cancelled,
-            peak_threads,
-        })
-    })
+    fallible(|| Ok(the_pool()?.stats()))
 }
 
 fn the_pool() -> anyhow::Result<&'static pool::ThreadPool> {

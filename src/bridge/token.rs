@@ -25,11 +25,7 @@ impl CancellationToken {
     }
 
     pub(super) fn progress_shared(&self) -> TaskProgress {
-        let progress = self.progress();
-        TaskProgress {
-            done: progress.done,
-            total: progress.total,
-        }
+        self.progress()
     }
 
     pub(super) fn same_token(&self, other: &CancellationToken) -> bool {

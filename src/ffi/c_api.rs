@@ -63,18 +63,9 @@ pub extern "C" fn ffi_tasks_error_kind_name(kind: c_int) -> *const c_char {
 /// Static name of a task status (`"running"`, ...), `"unknown"` otherwise.
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_status_name(status: c_int) -> *const c_char {
-    let name: &CStr = match u8::try_from(status) {
-        Ok(s @ 0..=5) => match TaskStatus::from_u8(s) {
-            TaskStatus::Running => c"running",
-            TaskStatus::Completed => c"completed",
-            TaskStatus::Failed => c"failed",
-            TaskStatus::Cancelled => c"cancelled",
-            TaskStatus::Panicked => c"panicked",
-            TaskStatus::Taken => c"taken",
-        },
-        _ => c"unknown",
-    };
-    name.as_ptr()
+    TaskStatus::from_c_int(status)
+        .map_or(c"unknown", TaskStatus::c_name)
+        .as_ptr()
 }
 
 /// The crate version (`"0.1.0"`). Static; never free it.

@@ -2,8 +2,7 @@
 //! written by hand and every raw-pointer dereference of the crate; the rest
 //! is safe Rust. Two kinds of `extern "C"` function are defined elsewhere,
 //! but only by macros of this module or by cxx: the expansions of
-//! [`export_task!`](crate::export_task) (one of them in `bridge/cpp_job.rs`,
-//! the `ffi_tasks_job_*` functions) and of
+//! [`export_task!`](crate::export_task) and of
 //! [`export_error_handling_functions!`](crate::export_error_handling_functions),
 //! whose bodies call the shims here, and the glue that `#[cxx::bridge]`
 //! generates from the declarations in `bridge.rs`.
@@ -14,18 +13,26 @@
 //! * `handle_api` holds the generic bodies of the functions that
 //!   [`export_task!`](crate::export_task) generates, so the macro itself only
 //!   names them; `export_task` is the macro.
+//! * `job_api` exports the `ffi_tasks_job_*` functions that drive a C++
+//!   job's handle (the `handle_api` shims, written out for cbindgen).
 //! * `c_api` exports the `ffi_tasks_*` functions that do not depend on a task
 //!   type (last error, names, version, tokens, the pool, quiet panics).
 //! * `last_error` copies `LAST_ERROR`'s message into C buffers and holds
 //!   `export_error_handling_functions!`.
 //! * `rich` frees the slot of a `Box<T>` result that C++ took in place (for
 //!   the bridge) and asserts the layouts C++ relies on for that.
+//! * `layout` gives the layout of each C struct as constants of the
+//!   generated header, asserted against the Rust types.
+//! * `cxx_types` lets the cxx bridge use the C ABI's enum and structs.
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
 
 pub(crate) mod c_api;
+mod cxx_types;
 mod export_task;
 pub(crate) mod handle_api;
+pub(crate) mod job_api;
 pub(crate) mod last_error;
+mod layout;
 pub(crate) mod registry;
 pub(crate) mod rich;
 

@@ -12,11 +12,34 @@
 #include <ffi_tasks/ffi_tasks.h>
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <threads.h>
 #include <time.h>
+
+/* The layout of every struct of the C ABI is the one Rust uses: the
+ * FFI_TASKS_LAYOUT_* constants come from Rust's size_of/align_of/offset_of
+ * (asserted in src/ffi/layout.rs), so a mismatch fails to compile here. */
+#define LAYOUT(cond) _Static_assert(cond, #cond)
+LAYOUT(sizeof(ffi_tasks_progress) == FFI_TASKS_LAYOUT_PROGRESS_SIZE);
+LAYOUT(_Alignof(ffi_tasks_progress) == FFI_TASKS_LAYOUT_PROGRESS_ALIGN);
+LAYOUT(offsetof(ffi_tasks_progress, done) == FFI_TASKS_LAYOUT_PROGRESS_DONE);
+LAYOUT(offsetof(ffi_tasks_progress, total) == FFI_TASKS_LAYOUT_PROGRESS_TOTAL);
+LAYOUT(sizeof(ffi_tasks_stats) == FFI_TASKS_LAYOUT_STATS_SIZE);
+LAYOUT(_Alignof(ffi_tasks_stats) == FFI_TASKS_LAYOUT_STATS_ALIGN);
+LAYOUT(offsetof(ffi_tasks_stats, threads) == FFI_TASKS_LAYOUT_STATS_THREADS);
+LAYOUT(offsetof(ffi_tasks_stats, idle) == FFI_TASKS_LAYOUT_STATS_IDLE);
+LAYOUT(offsetof(ffi_tasks_stats, running) == FFI_TASKS_LAYOUT_STATS_RUNNING);
+LAYOUT(offsetof(ffi_tasks_stats, queued) == FFI_TASKS_LAYOUT_STATS_QUEUED);
+LAYOUT(offsetof(ffi_tasks_stats, completed) == FFI_TASKS_LAYOUT_STATS_COMPLETED);
+LAYOUT(offsetof(ffi_tasks_stats, failed) == FFI_TASKS_LAYOUT_STATS_FAILED);
+LAYOUT(offsetof(ffi_tasks_stats, cancelled) == FFI_TASKS_LAYOUT_STATS_CANCELLED);
+LAYOUT(offsetof(ffi_tasks_stats, peak_threads) == FFI_TASKS_LAYOUT_STATS_PEAK_THREADS);
+/* Error kinds and statuses fit the C int the functions return them as. */
+LAYOUT(sizeof(ffi_tasks_error_kind) == sizeof(int));
+LAYOUT(sizeof(ffi_tasks_status) == sizeof(int));
 
 /* The C layouts of the example tasks (#[repr(C)] in cpp/example_tasks). */
 typedef struct add_task {
@@ -171,12 +194,14 @@ static int test_names_and_version(void) {
   for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); ++i) {
     CHECK(strcmp(ffi_tasks_error_kind_name(i), kinds[i]) == 0);
   }
-  CHECK(strcmp(ffi_tasks_error_kind_name(10), "unknown") == 0);
+  CHECK((int)(sizeof kinds / sizeof kinds[0]) == FFI_TASKS_ERROR_KINDS);
+  CHECK(strcmp(ffi_tasks_error_kind_name(FFI_TASKS_ERROR_KINDS), "unknown") == 0);
   CHECK(strcmp(ffi_tasks_error_kind_name(-1), "unknown") == 0);
   for (int i = 0; i < (int)(sizeof statuses / sizeof statuses[0]); ++i) {
     CHECK(strcmp(ffi_tasks_status_name(i), statuses[i]) == 0);
   }
-  CHECK(strcmp(ffi_tasks_status_name(6), "unknown") == 0);
+  CHECK((int)(sizeof statuses / sizeof statuses[0]) == FFI_TASKS_STATUSES);
+  CHECK(strcmp(ffi_tasks_status_name(FFI_TASKS_STATUSES), "unknown") == 0);
   CHECK(strcmp(ffi_tasks_status_name(-1), "unknown") == 0);
   CHECK(strcmp(ffi_tasks_version(), FFI_TASKS_EXPECTED_VERSION) == 0);
   CHECK(ffi_tasks_handle_registry_enabled() == FFI_TASKS_EXPECTED_REGISTRY);

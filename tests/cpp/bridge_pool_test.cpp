@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -121,6 +122,11 @@ TEST(PoolStatsTest, NeverMoreThanMaxThreadsAndTheRestQueue) {
     return s.idle == s.threads;
   })) << "idle workers wait for work (keep-alive is 10 minutes)";
 }
+
+// One definition: the bridge's structs and error kind are the C ABI's.
+static_assert(std::is_same_v<PoolStats, ffi_tasks_stats>);
+static_assert(std::is_same_v<ffi_tasks::TaskProgress, ffi_tasks_progress>);
+static_assert(std::is_same_v<decltype(ffi_tasks::bridge::LastError::kind), ffi_tasks_error_kind>);
 
 TEST(PoolStatsTest, SharedStructMatchesTheCAbi) {
   const PoolStats bridge = bridge_support::settled_stats();

@@ -32,18 +32,24 @@ FFI_TASKS_BEGIN_NAMESPACE
 // What went wrong. The values 0-9 are the C ABI's ffi_tasks_error_kind;
 // `usage` is C++-only (a call on an empty TaskHandle).
 enum class ErrorKind : int {
-  none = 0,
-  failed = 1,            // the task returned an error of its own
-  cancelled = 2,         // the task stopped because it was cancelled
-  panicked = 3,          // the task (or a Rust hook) panicked
-  null_pointer = 4,      // a required pointer was null
-  already_taken = 5,     // the result was taken by an earlier poll/wait
-  invalid_argument = 6,  // bad argument or not allowed in this state
-  timed_out = 7,         // a timed wait returned before the task finished
-  spawn_failed = 8,      // the task could not be started
-  invalid_handle = 9,    // a dead or forged handle (registry builds)
-  usage = 100,           // C++ misuse: the TaskHandle is empty
+  none = FFI_TASKS_ERROR_NONE,
+  failed = FFI_TASKS_ERROR_FAILED,                      // the task returned an error of its own
+  cancelled = FFI_TASKS_ERROR_CANCELLED,                // the task stopped because it was cancelled
+  panicked = FFI_TASKS_ERROR_PANICKED,                  // the task (or a Rust hook) panicked
+  null_pointer = FFI_TASKS_ERROR_NULL_POINTER,          // a required pointer was null
+  already_taken = FFI_TASKS_ERROR_ALREADY_TAKEN,        // the result was taken by an earlier poll/wait
+  invalid_argument = FFI_TASKS_ERROR_INVALID_ARGUMENT,  // bad argument or not allowed in this state
+  timed_out = FFI_TASKS_ERROR_TIMED_OUT,                // a timed wait returned before the task finished
+  spawn_failed = FFI_TASKS_ERROR_SPAWN_FAILED,          // the task could not be started
+  invalid_handle = FFI_TASKS_ERROR_INVALID_HANDLE,      // a dead or forged handle (registry builds)
+  usage = 100,                                          // C++ misuse: the TaskHandle is empty
 };
+// Every C kind has an enumerator (the last one is invalid_handle), and
+// `usage` stays clear of them.
+static_assert(static_cast<int>(ErrorKind::invalid_handle) + 1 == FFI_TASKS_ERROR_KINDS,
+              "ErrorKind misses a C error kind");
+static_assert(static_cast<int>(ErrorKind::usage) >= FFI_TASKS_ERROR_KINDS,
+              "ErrorKind::usage collides with a C error kind");
 
 // Stable lower-case name ("cancelled", "usage", ...), "unknown" otherwise.
 constexpr std::string_view to_string(ErrorKind kind) noexcept;

@@ -26,7 +26,7 @@ using PoolOptions = ::ffi_tasks::bridge::PoolOptions;
 // threads, idle, running, queued, completed, failed (panics included),
 // cancelled, peak_threads. Every finished task counts once in exactly one of
 // completed/failed/cancelled.
-using PoolStats = ::ffi_tasks::bridge::PoolStats;
+using PoolStats = ::ffi_tasks_stats;
 
 // The settings an unconfigured pool uses.
 PoolOptions default_pool_options();

@@ -61,24 +61,15 @@
 #error "ffi_tasks/spawn.hpp (C++ jobs) needs exceptions: a job's exception is what it reports"
 #endif
 
-// The handle functions of a C++ job: the export_task! shims of the Rust
-// task wrapping it (src/bridge/cpp_job.rs), on the bridge's JobHandle (a
-// Rust TaskHandle<()>). Its output is `()`: success is a dangling non-null
-// pointer, never read or freed.
-extern "C" {
-void *ffi_tasks_job_poll(::ffi_tasks::bridge::JobHandle *handle);
-void *ffi_tasks_job_wait(::ffi_tasks::bridge::JobHandle *handle);
-void *ffi_tasks_job_wait_timeout(::ffi_tasks::bridge::JobHandle *handle, std::uint64_t timeout_ms);
-void ffi_tasks_job_cancel(::ffi_tasks::bridge::JobHandle *handle);
-int ffi_tasks_job_cancelled(::ffi_tasks::bridge::JobHandle *handle);
-int ffi_tasks_job_status(::ffi_tasks::bridge::JobHandle *handle);
-int ffi_tasks_job_progress(::ffi_tasks::bridge::JobHandle *handle, ffi_tasks_progress *out);
-int ffi_tasks_job_on_complete(::ffi_tasks::bridge::JobHandle *handle, ffi_tasks_callback callback,
-                              void *user_data);
-void ffi_tasks_job_handle_destroy(::ffi_tasks::bridge::JobHandle *handle);
-}
-
 FFI_TASKS_BEGIN_NAMESPACE
+
+namespace detail {
+// The bridge's JobHandle as the C ABI's opaque ffi_tasks_job_handle (the
+// same Rust object: the ffi_tasks_job_* functions take it by pointer).
+inline ffi_tasks_job_handle *c_job(::ffi_tasks::bridge::JobHandle *handle) noexcept {
+  return reinterpret_cast<ffi_tasks_job_handle *>(handle);
+}
+}  // namespace detail
 
 // Whether `F` can be a C++ job: callable once (as an rvalue) with the job's
 // token.
@@ -228,13 +219,13 @@ struct job_traits {
   using value_type = T;
 
   static output_type *poll(handle_type *h) noexcept {
-    return finish(h, ffi_tasks_job_poll(h->rust));
+    return finish(h, ffi_tasks_job_poll(detail::c_job(h->rust)));
   }
   static output_type *wait_timeout(handle_type *h, std::uint64_t ms) noexcept {
-    return finish(h, ffi_tasks_job_wait_timeout(h->rust, ms));
+    return finish(h, ffi_tasks_job_wait_timeout(detail::c_job(h->rust), ms));
   }
   static output_type *wait(handle_type *h) noexcept {
-    void *done = ffi_tasks_job_wait(std::exchange(h->rust, nullptr));
+    void *done = ffi_tasks_job_wait(detail::c_job(std::exchange(h->rust, nullptr)));
     if (done != nullptr) {
       h->consumed = true;
       return h;
@@ -243,17 +234,17 @@ struct job_traits {
     delete h;
     return nullptr;
   }
-  static void cancel(handle_type *h) noexcept { ffi_tasks_job_cancel(h->rust); }
-  static int cancelled(handle_type *h) noexcept { return ffi_tasks_job_cancelled(h->rust); }
-  static int status(handle_type *h) noexcept { return ffi_tasks_job_status(h->rust); }
+  static void cancel(handle_type *h) noexcept { ffi_tasks_job_cancel(detail::c_job(h->rust)); }
+  static int cancelled(handle_type *h) noexcept { return ffi_tasks_job_cancelled(detail::c_job(h->rust)); }
+  static int status(handle_type *h) noexcept { return ffi_tasks_job_status(detail::c_job(h->rust)); }
   static int progress(handle_type *h, ffi_tasks_progress *out) noexcept {
-    return ffi_tasks_job_progress(h->rust, out);
+    return ffi_tasks_job_progress(detail::c_job(h->rust), out);
   }
   static int on_complete(handle_type *h, ffi_tasks_callback callback, void *data) noexcept {
-    return ffi_tasks_job_on_complete(h->rust, callback, data);
+    return ffi_tasks_job_on_complete(detail::c_job(h->rust), callback, data);
   }
   static void handle_destroy(handle_type *h) noexcept {
-    ffi_tasks_job_handle_destroy(h->rust);
+    ffi_tasks_job_handle_destroy(detail::c_job(h->rust));
     delete h;
   }
   static void result_destroy(output_type *) noexcept {}  // adopt does it

@@ -6,18 +6,22 @@
 #include <string_view>
 
 #include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/ffi_tasks.h"
 
 FFI_TASKS_BEGIN_NAMESPACE
 
 // Where a task is (the C ABI's ffi_tasks_status).
 enum class TaskStatus : int {
-  running = 0,    // still running (or queued)
-  completed = 1,  // finished with a value not yet taken
-  failed = 2,     // finished with an error not yet taken
-  cancelled = 3,  // stopped because it was cancelled; outcome not yet taken
-  panicked = 4,   // panicked; outcome not yet taken
-  taken = 5,      // the outcome was taken by poll/wait
+  running = FFI_TASKS_STATUS_RUNNING,      // still running (or queued)
+  completed = FFI_TASKS_STATUS_COMPLETED,  // finished with a value not yet taken
+  failed = FFI_TASKS_STATUS_FAILED,        // finished with an error not yet taken
+  cancelled = FFI_TASKS_STATUS_CANCELLED,  // stopped because it was cancelled; outcome not yet taken
+  panicked = FFI_TASKS_STATUS_PANICKED,    // panicked; outcome not yet taken
+  taken = FFI_TASKS_STATUS_TAKEN,          // the outcome was taken by poll/wait
 };
+// Every C status has an enumerator (the last one is taken).
+static_assert(static_cast<int>(TaskStatus::taken) + 1 == FFI_TASKS_STATUSES,
+              "TaskStatus misses a C status");
 
 // Stable lower-case name ("running", ...), "unknown" otherwise.
 constexpr std::string_view to_string(TaskStatus status) noexcept;

@@ -31,7 +31,7 @@ FFI_TASKS_BEGIN_NAMESPACE
 // The Rust token (opaque: always behind a reference or a rust::Box).
 using CancellationToken = ::ffi_tasks::bridge::CancellationToken;
 // Progress reported through a token: done units out of total (0 = unknown).
-using TaskProgress = ::ffi_tasks::bridge::TaskProgress;
+using TaskProgress = ::ffi_tasks_progress;
 
 // A new, uncancelled token.
 rust::Box<CancellationToken> make_token();
