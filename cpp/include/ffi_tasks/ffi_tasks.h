@@ -115,6 +115,20 @@ int ffi_tasks_pool_configure(uint64_t max_threads, uint64_t keep_alive_ms);
 /* 0 ok, -1 error. */
 int ffi_tasks_pool_stats(ffi_tasks_stats *out);
 
+/* ===== C++ jobs (the cxx bridge's JobHandle; used by ffi_tasks/spawn.hpp) =====
+ * A job's output is `()`: success is a non-null pointer, never read or freed. */
+typedef struct ffi_tasks_job_handle ffi_tasks_job_handle;
+void *ffi_tasks_job_poll(ffi_tasks_job_handle *handle);
+void *ffi_tasks_job_wait(ffi_tasks_job_handle *handle);
+void *ffi_tasks_job_wait_timeout(ffi_tasks_job_handle *handle, uint64_t timeout_ms);
+void ffi_tasks_job_cancel(ffi_tasks_job_handle *handle);
+int ffi_tasks_job_cancelled(ffi_tasks_job_handle *handle);
+int ffi_tasks_job_status(ffi_tasks_job_handle *handle);
+int ffi_tasks_job_progress(ffi_tasks_job_handle *handle, ffi_tasks_progress *out);
+int ffi_tasks_job_on_complete(ffi_tasks_job_handle *handle, ffi_tasks_callback callback,
+                              void *user_data);
+void ffi_tasks_job_handle_destroy(ffi_tasks_job_handle *handle);
+
 /*
  * Declares the functions export_task! generates for one task whose keys are
  * all exported as <prefix>_<key>, and an opaque handle type <prefix>_handle.
