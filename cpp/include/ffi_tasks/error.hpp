@@ -20,13 +20,6 @@
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/config.hpp"
 
-// With the cxx bridge (the ffi_tasks::bridge CMake target defines
-// FFI_TASKS_HAS_BRIDGE), the last error is read through it: kind and message
-// as one rust::String, no buffer sizing.
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-#include "ffi_tasks_bridge/bridge.h"
-#endif
-
 FFI_TASKS_BEGIN_NAMESPACE
 
 // What went wrong. The values 0-9 are the C ABI's ffi_tasks_error_kind;
@@ -158,24 +151,15 @@ decltype(auto) with_typed_error(const Error &error, F &&f) {
 
 // The error a C call that just failed left in LAST_ERROR. A failure value
 // without an error (a backend bug) becomes ErrorKind::failed. The one place
-// the C++ layer reads an error message: through the cxx bridge when it is
-// linked (FFI_TASKS_HAS_BRIDGE), else through the C ABI's buffer copy.
+// the C++ layer reads an error message (through the C ABI, with or without
+// the cxx bridge: one definition for every translation unit).
 inline Error c_take_error(const char *operation) {
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-  const ::ffi_tasks::bridge::LastError last = ::ffi_tasks::bridge::last_error();
-  const int kind = last.kind;
-#else
   const int kind = c_last_error_kind();
-#endif
   if (kind == 0) {
     return Error(ErrorKind::failed,
                  std::string(operation) + " failed without reporting an error");
   }
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-  return Error(static_cast<ErrorKind>(kind), std::string(last.message));
-#else
   return Error(static_cast<ErrorKind>(kind), c_last_error_message());
-#endif
 }
 
 #if FFI_TASKS_USE_EXCEPTIONS

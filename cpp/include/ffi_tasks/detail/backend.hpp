@@ -46,11 +46,11 @@ struct is_box_like<T, std::void_t<decltype(std::declval<T &>().into_raw()),
 // How a value leaves a Rust result when the traits have no adopt(): moved
 // out, then the result freed with `destroy` (even when the move throws).
 // Specialized for types whose moved-from state Rust cannot drop: rust::Box
-// (ffi_tasks/rich.hpp, included with the bridge).
+// (ffi_tasks/rich.hpp, part of ffi_tasks/bridge.hpp).
 template <class T, class = void>
 struct output_adopter {
   static_assert(!is_box_like<T>::value,
-                "a rust::Box output needs ffi_tasks/rich.hpp (the cxx bridge): moving out of "
+                "a rust::Box output needs ffi_tasks/rich.hpp (in ffi_tasks/bridge.hpp): moving out of "
                 "the Rust result would leave a null Box for result_destroy to drop");
 
   template <class Output, class Destroy>
@@ -146,9 +146,3 @@ inline constexpr handle_vtable<typename Traits::value_type> vtable_for = {
 
 }  // namespace detail
 FFI_TASKS_END_NAMESPACE
-
-// rust::Box outputs (and the layout checks of rust::String/Vec) come with
-// the bridge.
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-#include "ffi_tasks/rich.hpp"
-#endif
