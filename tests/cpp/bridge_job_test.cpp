@@ -111,14 +111,14 @@ TEST(CppJobTest, RustSideSeesAFailureWithTypeAndMessage) {
   ASSERT_TRUE(polled.error().original());
   EXPECT_THROW(std::rethrow_exception(polled.error().original()), ParseError);
   // The outcome was taken: Rust now says so.
-  EXPECT_THROW(handle.poll(), ffi_tasks::AlreadyTaken);
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::AlreadyTaken);
 }
 
 TEST(CppJobTest, PollRethrowsOnceThenAlreadyTaken) {
   auto handle = ffi_tasks::spawn([](Token) -> int { throw std::out_of_range("index 9"); });
   ASSERT_TRUE(bridge_support::wait_finished(handle));
-  EXPECT_THROW_MSG(handle.poll(), std::out_of_range, "index 9");
-  EXPECT_THROW(handle.poll(), ffi_tasks::AlreadyTaken);
+  EXPECT_THROW_MSG((void)handle.poll(), std::out_of_range, "index 9");
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::AlreadyTaken);
   EXPECT_EQ(handle.status(), TaskStatus::taken);
 }
 
@@ -154,7 +154,7 @@ TEST(CppJobTest, ThrowIfCancelledEndsTheJobAsCancelled) {
   EXPECT_TRUE(handle.cancelled());
   ASSERT_TRUE(bridge_support::wait_finished(handle));
   EXPECT_EQ(handle.status(), TaskStatus::cancelled);
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::TaskCancelled, "The task was cancelled");
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::TaskCancelled, "The task was cancelled");
 }
 
 TEST(CppJobTest, JobMayIgnoreCancellationAndComplete) {
@@ -248,7 +248,7 @@ TEST(CppJobTest, EmptyHandleAfterWait) {
   auto handle = ffi_tasks::spawn([](Token) { return 1; });
   TaskHandle<int> other = std::move(handle);
   EXPECT_FALSE(handle.valid());
-  EXPECT_THROW(handle.poll(), ffi_tasks::UsageError);
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::UsageError);
   EXPECT_EQ(std::move(other).wait(), 1);
   EXPECT_FALSE(other.valid());
 }

@@ -219,8 +219,8 @@ TEST(TimeoutTest, TryWaitUntilSaturatesAndReportsNaN) {
 
 TEST(TimeoutTest, NaNOnAnEmptyHandleIsAUsageError) {
   TaskHandle<std::uint64_t> empty;
-  EXPECT_THROW(empty.wait_for(duration<double>(kNaN)), ffi_tasks::UsageError);
-  EXPECT_THROW(empty.wait_until(time_point<steady_clock, duration<double>>(duration<double>(kNaN))),
+  EXPECT_THROW((void)empty.wait_for(duration<double>(kNaN)), ffi_tasks::UsageError);
+  EXPECT_THROW((void)empty.wait_until(time_point<steady_clock, duration<double>>(duration<double>(kNaN))),
                ffi_tasks::UsageError);
 }
 

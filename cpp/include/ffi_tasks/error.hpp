@@ -86,7 +86,7 @@ FFI_TASKS_DEFINE_ERROR_(UsageError, usage);
 
 // The calling thread's last error from the C ABI (for code that mixes raw C
 // calls with this library), or nullopt when the last call succeeded.
-std::optional<Error> last_error();
+[[nodiscard]] std::optional<Error> last_error();
 
 // Throws `error` as the exception type for its kind (TaskFailed for
 // ErrorKind::failed, ...; Error itself for an unknown kind), or rethrows its

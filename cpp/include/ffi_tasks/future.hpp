@@ -26,7 +26,7 @@ FFI_TASKS_BEGIN_NAMESPACE
 // finishes, even if the future is dropped. Uses the task's one completion
 // callback. Same as std::move(handle).to_future().
 template <class T>
-std::future<T> to_future(TaskHandle<T> &&handle);
+[[nodiscard]] std::future<T> to_future(TaskHandle<T> &&handle);
 
 // ---------------------------------------------------------------------------
 // end of public API, implementation details below

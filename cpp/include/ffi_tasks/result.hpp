@@ -15,7 +15,7 @@ FFI_TASKS_BEGIN_NAMESPACE
 
 // Holds either a T or an Error (never both, never neither).
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   using value_type = T;
 
@@ -47,7 +47,7 @@ class Result {
 
 // Success without a value, or an Error.
 template <>
-class Result<void> {
+class [[nodiscard]] Result<void> {
  public:
   using value_type = void;
 

@@ -65,24 +65,24 @@ using job_value_t = std::conditional_t<
 // Runs `job(token)` on the Rust pool with a token of its own. Throws what
 // the bridge reports if it cannot start (SpawnFailed, ...).
 template <class F, class = std::enable_if_t<is_job_v<F>>>
-TaskHandle<job_value_t<F>> spawn(F &&job);
+[[nodiscard]] TaskHandle<job_value_t<F>> spawn(F &&job);
 
 // The same, under a child of `parent`: cancelling `parent` cancels the job
 // (and every other task spawned under it).
 template <class F, class = std::enable_if_t<is_job_v<F>>>
-TaskHandle<job_value_t<F>> spawn(F &&job, const CancellationToken &parent);
+[[nodiscard]] TaskHandle<job_value_t<F>> spawn(F &&job, const CancellationToken &parent);
 
 // The same two, returning the error instead of throwing it.
 template <class F, class = std::enable_if_t<is_job_v<F>>>
-Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job);
+[[nodiscard]] Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job);
 template <class F, class = std::enable_if_t<is_job_v<F>>>
-Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job, const CancellationToken &parent);
+[[nodiscard]] Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job, const CancellationToken &parent);
 
 // Starts a bound Rust task (FFI_TASKS_CPP_TASK) under a child of `parent`.
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-TaskHandle<task_value_t<Task>> spawn(const Task &task, const CancellationToken &parent);
+[[nodiscard]] TaskHandle<task_value_t<Task>> spawn(const Task &task, const CancellationToken &parent);
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task, const CancellationToken &parent);
+[[nodiscard]] Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task, const CancellationToken &parent);
 
 // Throws TaskCancelled once `token` is cancelled: a job that lets it escape
 // ends as cancelled (status cancelled, counted as cancelled by the pool).

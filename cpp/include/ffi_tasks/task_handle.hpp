@@ -57,16 +57,17 @@ struct handle_access;
 // or a traits class of another backend, see task_traits.hpp). A null `raw`
 // gives an empty handle.
 template <class Traits>
-TaskHandle<typename Traits::value_type> adopt_handle(typename Traits::handle_type *raw) noexcept;
+[[nodiscard]] TaskHandle<typename Traits::value_type> adopt_handle(
+    typename Traits::handle_type *raw) noexcept;
 
 // Starts `task` (copied by Rust) on the pool. Throws SpawnFailed (or another
 // Error) if it cannot be started.
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-TaskHandle<task_value_t<Task>> spawn(const Task &task);
+[[nodiscard]] TaskHandle<task_value_t<Task>> spawn(const Task &task);
 
 // The same, returning the error instead of throwing it.
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task);
+[[nodiscard]] Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task);
 
 template <class T>
 class TaskHandle {
@@ -100,7 +101,7 @@ class TaskHandle {
   // The result if the task is done, nullopt while it runs. Throws the task's
   // error (TaskFailed, TaskCancelled, TaskPanicked), or AlreadyTaken once an
   // earlier call took the result.
-  std::optional<T> poll();
+  [[nodiscard]] std::optional<T> poll();
 
   // Blocks until the task is done and returns its result (or throws its
   // error). Always consumes the handle.
@@ -114,9 +115,9 @@ class TaskHandle {
   // (duration::max(), time_point::max(), +inf) waits without limit. A NaN
   // timeout or deadline throws InvalidArgument (the task is not touched).
   template <class Rep, class Period>
-  std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  [[nodiscard]] std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
-  std::optional<T> wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
+  [[nodiscard]] std::optional<T> wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
 
   // Asks the task to stop (it does when it next checks its token).
   void cancel() const;
@@ -144,18 +145,19 @@ class TaskHandle {
   // ----- non-throwing forms: the error in a Result instead of an exception.
   // (Exceptions from T's own constructors, or std::bad_alloc, still
   // propagate.)
-  Result<std::optional<T>> try_poll();
-  Result<T> try_wait() &&;
+  [[nodiscard]] Result<std::optional<T>> try_poll();
+  [[nodiscard]] Result<T> try_wait() &&;
   template <class Rep, class Period>
-  Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  [[nodiscard]] Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
-  Result<std::optional<T>> try_wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
-  Result<void> try_cancel() const;
-  Result<bool> try_cancelled() const;
-  Result<TaskStatus> try_status() const;
-  Result<Progress> try_progress() const;
+  [[nodiscard]] Result<std::optional<T>> try_wait_until(
+      const std::chrono::time_point<Clock, Duration> &deadline);
+  [[nodiscard]] Result<void> try_cancel() const;
+  [[nodiscard]] Result<bool> try_cancelled() const;
+  [[nodiscard]] Result<TaskStatus> try_status() const;
+  [[nodiscard]] Result<Progress> try_progress() const;
   template <class F>
-  Result<void> try_on_complete(F &&callback);
+  [[nodiscard]] Result<void> try_on_complete(F &&callback);
 
   // A std::future fulfilled when the task finishes (with its value or its
   // typed exception). Consumes the handle; the task keeps running (and is
@@ -163,7 +165,7 @@ class TaskHandle {
   // the task's one completion callback. Needs ffi_tasks/future.hpp (and
   // exceptions).
   template <class U = T>
-  auto to_future() && {
+  [[nodiscard]] auto to_future() && {
     return detail::future_interop<U>::to_future(std::move(*this));
   }
 
@@ -175,7 +177,7 @@ class TaskHandle {
     return detail::stop_interop<StopToken>::wait(std::move(*this), std::move(stop));
   }
   template <class StopToken>
-  Result<T> try_wait(StopToken stop) && {
+  [[nodiscard]] Result<T> try_wait(StopToken stop) && {
     return detail::stop_interop<StopToken>::try_wait(std::move(*this), std::move(stop));
   }
 
