@@ -51,10 +51,11 @@ struct ReturnsString {
 };
 static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsInt{})), TaskHandle<int>>::value,
               "a job gives the same handle type as a Rust task yielding int");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsNothing{})), TaskHandle<ffi_tasks::Unit>>::value,
-              "a void job yields Unit");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsString{})), TaskHandle<std::string>>::value,
-              "");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(ReturnsNothing{})), TaskHandle<ffi_tasks::Unit>>::value,
+    "a void job yields Unit");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(ReturnsString{})), TaskHandle<std::string>>::value, "");
 static_assert(std::is_same<decltype(ffi_tasks::spawn(Add{})), TaskHandle<std::uint64_t>>::value,
               "binding a Rust task is unaffected by the callable overload");
 static_assert(ffi_tasks::is_job_v<void (*)(Token)>, "");
@@ -85,7 +86,8 @@ TEST(CppJobTest, MoveOnlyResultAndCapture) {
 
 TEST(CppJobTest, RunsOnAPoolWorker) {
   const std::thread::id here = std::this_thread::get_id();
-  const std::thread::id there = ffi_tasks::spawn([](Token) { return std::this_thread::get_id(); }).wait();
+  const std::thread::id there =
+      ffi_tasks::spawn([](Token) { return std::this_thread::get_id(); }).wait();
   EXPECT_NE(here, there);
 }
 
@@ -137,8 +139,8 @@ TEST(CppJobTest, NonStdExceptionIsKeptToo) {
 
 TEST(CppJobTest, VeryLongExceptionMessageIsKeptWhole) {
   const std::string message(100000, 'x');
-  auto result = ffi_tasks::spawn([message](Token) -> int { throw std::runtime_error(message); })
-                    .try_wait();
+  auto result =
+      ffi_tasks::spawn([message](Token) -> int { throw std::runtime_error(message); }).try_wait();
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(std::string(result.error().what()), "C++ exception std::runtime_error: " + message);
 }
@@ -165,15 +167,15 @@ TEST(CppJobTest, JobMayIgnoreCancellationAndComplete) {
 
 TEST(CppJobTest, WaitForTimesOutThenGivesTheValue) {
   auto gate = ffi_tasks::make_token();
-  auto handle = ffi_tasks::spawn(
-      [gate = gate->clone()](Token) {
-        gate->wait_cancelled(UINT64_MAX);
-        return std::string("open");
-      });
+  auto handle = ffi_tasks::spawn([gate = gate->clone()](Token) {
+    gate->wait_cancelled(UINT64_MAX);
+    return std::string("open");
+  });
   EXPECT_EQ(handle.wait_for(std::chrono::milliseconds(1)), std::nullopt);
   EXPECT_EQ(handle.poll(), std::nullopt);
   gate->cancel();  // opens the gate
-  std::optional<std::string> value = handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
+  std::optional<std::string> value =
+      handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
   ASSERT_TRUE(value.has_value());
   EXPECT_EQ(*value, "open");
 }
@@ -213,7 +215,8 @@ TEST(CppJobTest, ToFutureCarriesTheOriginalException) {
 }
 
 TEST(CppJobTest, ToFutureCarriesTheValue) {
-  std::future<std::string> future = ffi_tasks::spawn([](Token) { return std::string("f"); }).to_future();
+  std::future<std::string> future =
+      ffi_tasks::spawn([](Token) { return std::string("f"); }).to_future();
   EXPECT_EQ(future.get(), "f");
 }
 
@@ -222,8 +225,8 @@ TEST(CppJobTest, DestroyingTheHandleCancelsTheJobAndFreesTheCallable) {
   std::weak_ptr<int> weak = observed;
   auto finished = ffi_tasks::make_token();
   {
-    auto handle = ffi_tasks::spawn(
-        [observed = std::move(observed), finished = finished->clone()](Token t) {
+    auto handle =
+        ffi_tasks::spawn([observed = std::move(observed), finished = finished->clone()](Token t) {
           const bool cancelled = t.wait_cancelled(UINT64_MAX);
           finished->cancel();  // tell the test the job saw the cancel
           return cancelled;

@@ -67,7 +67,7 @@ class Error : public std::runtime_error {
 };
 
 // One exception type per kind; catch the base to handle them all.
-#define FFI_TASKS_DEFINE_ERROR_(Name, Kind)                                         \
+#define FFI_TASKS_DEFINE_ERROR_(Name, Kind)                                        \
   class Name final : public Error {                                                \
    public:                                                                         \
     explicit Name(const std::string &message) : Error(ErrorKind::Kind, message) {} \
@@ -156,8 +156,7 @@ decltype(auto) with_typed_error(const Error &error, F &&f) {
 inline Error c_take_error(const char *operation) {
   const int kind = c_last_error_kind();
   if (kind == 0) {
-    return Error(ErrorKind::failed,
-                 std::string(operation) + " failed without reporting an error");
+    return Error(ErrorKind::failed, std::string(operation) + " failed without reporting an error");
   }
   return Error(static_cast<ErrorKind>(kind), c_last_error_message());
 }

@@ -142,21 +142,22 @@ void ffi_tasks_job_handle_destroy(ffi_tasks_job_handle *handle);
 #define FFI_TASKS_EXTERN_C
 #endif
 
-#define FFI_TASKS_DECLARE_TASK(prefix, task_type, output_type)                                      \
-  typedef struct prefix##_handle prefix##_handle;                                                   \
-  FFI_TASKS_EXTERN_C prefix##_handle *prefix##_spawn(const task_type *task);                        \
-  FFI_TASKS_EXTERN_C prefix##_handle *prefix##_spawn_with_token(const task_type *task,              \
-      const ffi_tasks_token *token);                                                                \
-  FFI_TASKS_EXTERN_C output_type *prefix##_poll(prefix##_handle *handle);                           \
-  FFI_TASKS_EXTERN_C output_type *prefix##_wait(prefix##_handle *handle);                           \
-  FFI_TASKS_EXTERN_C output_type *prefix##_wait_timeout(prefix##_handle *handle, uint64_t timeout_ms);\
-  FFI_TASKS_EXTERN_C void prefix##_cancel(prefix##_handle *handle);                                 \
-  FFI_TASKS_EXTERN_C int prefix##_cancelled(prefix##_handle *handle);                               \
-  FFI_TASKS_EXTERN_C int prefix##_status(prefix##_handle *handle);                                  \
-  FFI_TASKS_EXTERN_C int prefix##_progress(prefix##_handle *handle, ffi_tasks_progress *out);       \
-  FFI_TASKS_EXTERN_C int prefix##_on_complete(prefix##_handle *handle, ffi_tasks_callback callback, \
-      void *user_data);                                                                             \
-  FFI_TASKS_EXTERN_C void prefix##_handle_destroy(prefix##_handle *handle);                         \
+#define FFI_TASKS_DECLARE_TASK(prefix, task_type, output_type)                                 \
+  typedef struct prefix##_handle prefix##_handle;                                              \
+  FFI_TASKS_EXTERN_C prefix##_handle *prefix##_spawn(const task_type *task);                   \
+  FFI_TASKS_EXTERN_C prefix##_handle *prefix##_spawn_with_token(const task_type *task,         \
+                                                                const ffi_tasks_token *token); \
+  FFI_TASKS_EXTERN_C output_type *prefix##_poll(prefix##_handle *handle);                      \
+  FFI_TASKS_EXTERN_C output_type *prefix##_wait(prefix##_handle *handle);                      \
+  FFI_TASKS_EXTERN_C output_type *prefix##_wait_timeout(prefix##_handle *handle,               \
+                                                        uint64_t timeout_ms);                  \
+  FFI_TASKS_EXTERN_C void prefix##_cancel(prefix##_handle *handle);                            \
+  FFI_TASKS_EXTERN_C int prefix##_cancelled(prefix##_handle *handle);                          \
+  FFI_TASKS_EXTERN_C int prefix##_status(prefix##_handle *handle);                             \
+  FFI_TASKS_EXTERN_C int prefix##_progress(prefix##_handle *handle, ffi_tasks_progress *out);  \
+  FFI_TASKS_EXTERN_C int prefix##_on_complete(prefix##_handle *handle,                         \
+                                              ffi_tasks_callback callback, void *user_data);   \
+  FFI_TASKS_EXTERN_C void prefix##_handle_destroy(prefix##_handle *handle);                    \
   FFI_TASKS_EXTERN_C void prefix##_result_destroy(output_type *result)
 
 #ifdef __cplusplus

@@ -48,8 +48,8 @@ struct future_state {
       if (!result) {
         promise.set_exception(to_exception_ptr(result.error()));
       } else if (!*result) {
-        promise.set_exception(std::make_exception_ptr(
-            Error(ErrorKind::failed, "ffi_tasks: completion callback ran before the task finished")));
+        promise.set_exception(std::make_exception_ptr(Error(
+            ErrorKind::failed, "ffi_tasks: completion callback ran before the task finished")));
       } else {
         promise.set_value(std::move(**result));
       }

@@ -31,14 +31,14 @@ class [[nodiscard]] Result {
   T &&value() &&;
 
   // Unchecked access: only when has_value().
-  T &operator*() & noexcept { return *std::get_if<0>(&state_); }
-  const T &operator*() const & noexcept { return *std::get_if<0>(&state_); }
-  T &&operator*() && noexcept { return std::move(*std::get_if<0>(&state_)); }
+  T &operator*() &noexcept { return *std::get_if<0>(&state_); }
+  const T &operator*() const &noexcept { return *std::get_if<0>(&state_); }
+  T &&operator*() &&noexcept { return std::move(*std::get_if<0>(&state_)); }
   T *operator->() noexcept { return std::get_if<0>(&state_); }
   const T *operator->() const noexcept { return std::get_if<0>(&state_); }
 
   // The error: only when !has_value().
-  const Error &error() const & noexcept { return *std::get_if<1>(&state_); }
+  const Error &error() const &noexcept { return *std::get_if<1>(&state_); }
 
  private:
   void check() const;
@@ -65,7 +65,7 @@ class [[nodiscard]] Result<void> {
   }
 
   // The error: only when !has_value().
-  const Error &error() const & noexcept { return *error_; }
+  const Error &error() const &noexcept { return *error_; }
 
  private:
   std::optional<Error> error_;

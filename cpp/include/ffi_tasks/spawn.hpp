@@ -33,10 +33,9 @@
 #include <type_traits>
 #include <utility>
 
-
 #include "ffi_tasks/detail/bridge_api.hpp"
-#include "ffi_tasks/detail/job_backend.hpp"
 #include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/detail/job_backend.hpp"
 #include "ffi_tasks/error.hpp"
 #include "ffi_tasks/result.hpp"
 #include "ffi_tasks/status.hpp"
@@ -48,13 +47,13 @@
 #error "ffi_tasks/spawn.hpp (C++ jobs) needs exceptions: a job's exception is what it reports"
 #endif
 
-
 FFI_TASKS_BEGIN_NAMESPACE
 
 // Whether `F` can be a C++ job: callable once (as an rvalue) with the job's
 // token.
 template <class F>
-inline constexpr bool is_job_v = std::is_invocable<std::decay_t<F>, const CancellationToken &>::value;
+inline constexpr bool is_job_v =
+    std::is_invocable<std::decay_t<F>, const CancellationToken &>::value;
 
 // What the TaskHandle of job `F` yields: its return type, or Unit for void.
 template <class F>
@@ -76,13 +75,16 @@ template <class F, class = std::enable_if_t<is_job_v<F>>>
 template <class F, class = std::enable_if_t<is_job_v<F>>>
 [[nodiscard]] Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job);
 template <class F, class = std::enable_if_t<is_job_v<F>>>
-[[nodiscard]] Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job, const CancellationToken &parent);
+[[nodiscard]] Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job,
+                                                           const CancellationToken &parent);
 
 // Starts a bound Rust task (FFI_TASKS_CPP_TASK) under a child of `parent`.
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-[[nodiscard]] TaskHandle<task_value_t<Task>> spawn(const Task &task, const CancellationToken &parent);
+[[nodiscard]] TaskHandle<task_value_t<Task>> spawn(const Task &task,
+                                                   const CancellationToken &parent);
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-[[nodiscard]] Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task, const CancellationToken &parent);
+[[nodiscard]] Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task,
+                                                               const CancellationToken &parent);
 
 // Throws TaskCancelled once `token` is cancelled: a job that lets it escape
 // ends as cancelled (status cancelled, counted as cancelled by the pool).
@@ -95,17 +97,17 @@ void throw_if_cancelled(const CancellationToken &token);
 template <class F, class>
 Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job) {
   return detail::spawn_job<job_value_t<F>>(std::forward<F>(job),
-                           [](std::unique_ptr<::ffi_tasks::bridge::CppJob> j) {
-                             return ::ffi_tasks::bridge::spawn_job(std::move(j));
-                           });
+                                           [](std::unique_ptr<::ffi_tasks::bridge::CppJob> j) {
+                                             return ::ffi_tasks::bridge::spawn_job(std::move(j));
+                                           });
 }
 
 template <class F, class>
 Result<TaskHandle<job_value_t<F>>> try_spawn(F &&job, const CancellationToken &parent) {
-  return detail::spawn_job<job_value_t<F>>(std::forward<F>(job),
-                           [&parent](std::unique_ptr<::ffi_tasks::bridge::CppJob> j) {
-                             return ::ffi_tasks::bridge::spawn_job_with_token(std::move(j), parent);
-                           });
+  return detail::spawn_job<job_value_t<F>>(
+      std::forward<F>(job), [&parent](std::unique_ptr<::ffi_tasks::bridge::CppJob> j) {
+        return ::ffi_tasks::bridge::spawn_job_with_token(std::move(j), parent);
+      });
 }
 
 template <class F, class>
@@ -119,7 +121,8 @@ TaskHandle<job_value_t<F>> spawn(F &&job, const CancellationToken &parent) {
 }
 
 template <class Task, class>
-Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task, const CancellationToken &parent) {
+Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task,
+                                                 const CancellationToken &parent) {
   using traits = task_traits<Task>;
   auto *raw = traits::spawn_with_token(&task, c_token(parent));
   if (raw == nullptr) {

@@ -36,7 +36,6 @@
 #include "ffi_tasks/status.hpp"
 #include "ffi_tasks/task_traits.hpp"
 
-
 FFI_TASKS_BEGIN_NAMESPACE
 
 template <class T>
@@ -88,7 +87,7 @@ class TaskHandle {
   TaskHandle(TaskHandle &&other) noexcept;
   // Destroys the task this handle held (cancelling it if it runs), then takes
   // over other's; other becomes empty.
-  TaskHandle &operator=(TaskHandle &&other) & noexcept;
+  TaskHandle &operator=(TaskHandle &&other) &noexcept;
 
   // Destroys the handle, cancelling the task if it still runs. Never throws.
   ~TaskHandle();
@@ -117,7 +116,8 @@ class TaskHandle {
   template <class Rep, class Period>
   [[nodiscard]] std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
-  [[nodiscard]] std::optional<T> wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
+  [[nodiscard]] std::optional<T> wait_until(
+      const std::chrono::time_point<Clock, Duration> &deadline);
 
   // Asks the task to stop (it does when it next checks its token).
   void cancel() const;
@@ -148,7 +148,8 @@ class TaskHandle {
   [[nodiscard]] Result<std::optional<T>> try_poll();
   [[nodiscard]] Result<T> try_wait() &&;
   template <class Rep, class Period>
-  [[nodiscard]] Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  [[nodiscard]] Result<std::optional<T>> try_wait_for(
+      const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
   [[nodiscard]] Result<std::optional<T>> try_wait_until(
       const std::chrono::time_point<Clock, Duration> &deadline);
@@ -249,7 +250,7 @@ TaskHandle<T>::TaskHandle(TaskHandle &&other) noexcept
     : raw_(std::exchange(other.raw_, nullptr)), vtable_(std::exchange(other.vtable_, nullptr)) {}
 
 template <class T>
-TaskHandle<T> &TaskHandle<T>::operator=(TaskHandle &&other) & noexcept {
+TaskHandle<T> &TaskHandle<T>::operator=(TaskHandle &&other) &noexcept {
   if (this != &other) {
     reset();
     raw_ = std::exchange(other.raw_, nullptr);

@@ -7,8 +7,7 @@
 #include "odr.hpp"
 
 int main() {
-  const std::string expected =
-      "failed|task failed with code 7: while reading input: root cause|5";
+  const std::string expected = "failed|task failed with code 7: while reading input: root cause|5";
   const std::string with = odr_with_bridge();
   const std::string without = odr_without_bridge();
   std::printf("with bridge:    %s\nwithout bridge: %s\n", with.c_str(), without.c_str());

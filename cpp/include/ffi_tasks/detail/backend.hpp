@@ -30,9 +30,9 @@ struct handle_vtable {
   int (*progress)(void *handle, ffi_tasks_progress *out) noexcept;
   int (*on_complete)(void *handle, ffi_tasks_callback callback, void *user_data) noexcept;
   void (*handle_destroy)(void *handle) noexcept;  // consumes the handle
-  T (*adopt)(void *result);                        // frees `result` exactly once
-  int (*error_kind)() noexcept;                    // 0: the last call succeeded
-  Error (*take_error)(const char *operation);      // the last call's error
+  T (*adopt)(void *result);                       // frees `result` exactly once
+  int (*error_kind)() noexcept;                   // 0: the last call succeeded
+  Error (*take_error)(const char *operation);     // the last call's error
 };
 
 // Whether T looks like a rust::Box (into_raw() and a static from_raw()).
@@ -49,9 +49,10 @@ struct is_box_like<T, std::void_t<decltype(std::declval<T &>().into_raw()),
 // (ffi_tasks/rich.hpp, part of ffi_tasks/bridge.hpp).
 template <class T, class = void>
 struct output_adopter {
-  static_assert(!is_box_like<T>::value,
-                "a rust::Box output needs ffi_tasks/rich.hpp (in ffi_tasks/bridge.hpp): moving out of "
-                "the Rust result would leave a null Box for result_destroy to drop");
+  static_assert(
+      !is_box_like<T>::value,
+      "a rust::Box output needs ffi_tasks/rich.hpp (in ffi_tasks/bridge.hpp): moving out of "
+      "the Rust result would leave a null Box for result_destroy to drop");
 
   template <class Output, class Destroy>
   static T adopt(Output *result, Destroy destroy) {
@@ -136,12 +137,10 @@ struct backend {
 
 template <class Traits>
 inline constexpr handle_vtable<typename Traits::value_type> vtable_for = {
-    &backend<Traits>::poll,           &backend<Traits>::wait,
-    &backend<Traits>::wait_timeout,   &backend<Traits>::cancel,
-    &backend<Traits>::cancelled,      &backend<Traits>::status,
-    &backend<Traits>::progress,       &backend<Traits>::on_complete,
-    &backend<Traits>::handle_destroy, &backend<Traits>::adopt,
-    &backend<Traits>::error_kind,     &backend<Traits>::take_error,
+    &backend<Traits>::poll,     &backend<Traits>::wait,        &backend<Traits>::wait_timeout,
+    &backend<Traits>::cancel,   &backend<Traits>::cancelled,   &backend<Traits>::status,
+    &backend<Traits>::progress, &backend<Traits>::on_complete, &backend<Traits>::handle_destroy,
+    &backend<Traits>::adopt,    &backend<Traits>::error_kind,  &backend<Traits>::take_error,
 };
 
 }  // namespace detail
