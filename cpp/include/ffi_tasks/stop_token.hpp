@@ -49,7 +49,7 @@ struct stop_interop<std::stop_token> {
         if (void *done = vtable->wait_timeout(raw, UINT64_MAX)) {
           return vtable->adopt(done);
         }
-        if (vtable->error_kind() != static_cast<int>(ErrorKind::timed_out)) {
+        if (last_error_kind(*vtable) != static_cast<int>(ErrorKind::timed_out)) {
           return vtable->take_error("wait");
         }
       }

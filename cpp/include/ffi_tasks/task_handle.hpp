@@ -193,6 +193,13 @@ class TaskHandle {
   TaskHandle(void *raw, const detail::handle_vtable<T> *vtable) noexcept
       : raw_(raw), vtable_(raw ? vtable : nullptr) {}
 
+  // poll()'s failure (kept out of line, so that poll() itself inlines).
+#if defined(__GNUC__)
+  [[noreturn]] __attribute__((noinline, cold)) void poll_failed() const;
+#else
+  [[noreturn]] void poll_failed() const;
+#endif
+
   // wait_for and wait_until, once the timeout is converted.
   Result<std::optional<T>> try_wait_ms(std::uint64_t timeout_ms, const char *operation);
 
@@ -241,8 +248,12 @@ Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task) {
 
 template <class Task, class>
 TaskHandle<task_value_t<Task>> spawn(const Task &task) {
-  auto spawned = try_spawn(task);
-  return std::move(spawned).value();
+  using traits = task_traits<Task>;
+  auto *raw = traits::spawn(&task);
+  if (raw == nullptr) {
+    throw_error(detail::backend<traits>::take_error("spawn"));
+  }
+  return adopt_handle<traits>(raw);
 }
 
 template <class T>
@@ -288,7 +299,7 @@ Result<std::optional<T>> TaskHandle<T>::try_poll() {
   if (void *result = vtable_->poll(raw_)) {
     return std::optional<T>(vtable_->adopt(result));
   }
-  if (vtable_->error_kind() == 0) {
+  if (detail::last_error_kind(*vtable_) == 0) {
     return std::optional<T>();  // still running
   }
   return take_error("poll");
@@ -341,7 +352,7 @@ Result<std::optional<T>> TaskHandle<T>::try_wait_ms(std::uint64_t timeout_ms,
   if (void *result = vtable_->wait_timeout(raw_, timeout_ms)) {
     return std::optional<T>(vtable_->adopt(result));
   }
-  if (vtable_->error_kind() == static_cast<int>(ErrorKind::timed_out)) {
+  if (detail::last_error_kind(*vtable_) == static_cast<int>(ErrorKind::timed_out)) {
     return std::optional<T>();
   }
   return take_error(operation);
@@ -353,7 +364,7 @@ Result<void> TaskHandle<T>::try_cancel() const {
     return detail::empty_handle_error("cancel");
   }
   vtable_->cancel(raw_);
-  if (vtable_->error_kind() != 0) {
+  if (detail::last_error_kind(*vtable_) != 0) {
     return take_error("cancel");
   }
   return Result<void>();
@@ -420,16 +431,37 @@ Result<void> TaskHandle<T>::try_on_complete(F &&callback) {
 
 // ----- throwing forms: the try_* form, then throw_error on failure.
 
+// poll, wait and spawn are the hot paths: the same steps as their try_*
+// forms, without building a Result.
 template <class T>
 std::optional<T> TaskHandle<T>::poll() {
-  auto result = try_poll();
-  return std::move(result).value();
+  if (raw_ != nullptr) {
+    if (void *result = vtable_->poll(raw_)) {
+      return std::optional<T>(vtable_->adopt(result));
+    }
+    if (detail::last_error_kind(*vtable_) == 0) {
+      return std::nullopt;  // still running
+    }
+  }
+  poll_failed();
+}
+
+template <class T>
+void TaskHandle<T>::poll_failed() const {
+  throw_error(raw_ == nullptr ? detail::empty_handle_error("poll") : take_error("poll"));
 }
 
 template <class T>
 T TaskHandle<T>::wait() && {
-  auto result = std::move(*this).try_wait();
-  return std::move(result).value();
+  if (raw_ == nullptr) {
+    throw_error(detail::empty_handle_error("wait"));
+  }
+  // wait consumes the handle whatever happens.
+  const detail::handle_vtable<T> *vtable = std::exchange(vtable_, nullptr);
+  if (void *result = vtable->wait(std::exchange(raw_, nullptr))) {
+    return vtable->adopt(result);
+  }
+  throw_error(vtable->take_error("wait"));
 }
 
 template <class T>

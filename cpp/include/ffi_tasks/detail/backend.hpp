@@ -31,7 +31,7 @@ struct handle_vtable {
   int (*on_complete)(void *handle, ffi_tasks_callback callback, void *user_data) noexcept;
   void (*handle_destroy)(void *handle) noexcept;  // consumes the handle
   T (*adopt)(void *result);                       // frees `result` exactly once
-  int (*error_kind)() noexcept;                   // 0: the last call succeeded
+  int (*error_kind)() noexcept;                   // 0: the last call succeeded; null: the C ABI's
   Error (*take_error)(const char *operation);     // the last call's error
 };
 
@@ -119,6 +119,8 @@ struct backend {
     }
   }
 
+  // Only with the traits' own hooks; the C ABI's error kind is read
+  // directly (see last_error_kind), saving an indirect call per poll.
   static int error_kind() noexcept {
     if constexpr (has_error_hooks<Traits>::value) {
       return Traits::error_kind();
@@ -135,12 +137,26 @@ struct backend {
   }
 };
 
+// The kind of the error the last call through `vtable` left (0: none).
+template <class T>
+int last_error_kind(const handle_vtable<T> &vtable) noexcept {
+  return vtable.error_kind != nullptr ? vtable.error_kind() : c_last_error_kind();
+}
+
 template <class Traits>
 inline constexpr handle_vtable<typename Traits::value_type> vtable_for = {
-    &backend<Traits>::poll,     &backend<Traits>::wait,        &backend<Traits>::wait_timeout,
-    &backend<Traits>::cancel,   &backend<Traits>::cancelled,   &backend<Traits>::status,
-    &backend<Traits>::progress, &backend<Traits>::on_complete, &backend<Traits>::handle_destroy,
-    &backend<Traits>::adopt,    &backend<Traits>::error_kind,  &backend<Traits>::take_error,
+    &backend<Traits>::poll,
+    &backend<Traits>::wait,
+    &backend<Traits>::wait_timeout,
+    &backend<Traits>::cancel,
+    &backend<Traits>::cancelled,
+    &backend<Traits>::status,
+    &backend<Traits>::progress,
+    &backend<Traits>::on_complete,
+    &backend<Traits>::handle_destroy,
+    &backend<Traits>::adopt,
+    has_error_hooks<Traits>::value ? &backend<Traits>::error_kind : nullptr,
+    &backend<Traits>::take_error,
 };
 
 }  // namespace detail
