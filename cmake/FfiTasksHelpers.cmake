@@ -22,6 +22,9 @@
 #       BRIDGE_TARGET (default <crate>_bridge), linked in the same group.
 #       Include its headers as "<BRIDGE_TARGET>/<file>.h", e.g.
 #       "my_tasks_bridge/lib.h" for BRIDGES lib.rs of crate my_tasks.
+#       With FFI_TASKS_HANDLE_REGISTRY on (the option of an add_subdirectory
+#       build, or the value an installed package was built with), the crate
+#       is built with the cargo feature ffi_tasks/handle-registry.
 #
 #   ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate target> [<bridge>...])
 #       The linking step of ffi_tasks_add_crate, for a crate you imported
@@ -104,6 +107,11 @@ function(ffi_tasks_add_crate target)
                         "crate's name, and does the crate have crate-type = [\"staticlib\"]?")
   endif()
   _ffi_tasks_mark_cxx_runtime("${arg_CRATE}")
+  # ffi_tasks' feature options reach the crate's ffi_tasks dependency (which
+  # must be named `ffi_tasks` in its Cargo.toml).
+  if(FFI_TASKS_HANDLE_REGISTRY)
+    corrosion_set_features("${arg_CRATE}" FEATURES ffi_tasks/handle-registry)
+  endif()
 
   set(extra_bridge "")
   if(arg_BRIDGES)

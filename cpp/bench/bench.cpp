@@ -343,7 +343,9 @@ void register_all() {
   benchmark::RegisterBenchmark("round_trip/TaskHandle<T>", round_trip<ViaTaskHandle>)
       ->UseRealTime()
       ->Unit(kMicrosecond);
-  benchmark::RegisterBenchmark("round_trip/C ABI", round_trip<ViaCAbi>)->UseRealTime()->Unit(kMicrosecond);
+  benchmark::RegisterBenchmark("round_trip/C ABI", round_trip<ViaCAbi>)
+      ->UseRealTime()
+      ->Unit(kMicrosecond);
   benchmark::RegisterBenchmark("round_trip/std::async", round_trip<ViaAsync>)
       ->UseRealTime()
       ->Unit(kMicrosecond);

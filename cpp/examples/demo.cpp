@@ -67,24 +67,25 @@ struct Options {
 };
 
 void print_usage(std::FILE *out) {
-  std::fprintf(out,
-               "Usage: ffi_tasks_demo [options]\n"
-               "\n"
-               "Runs Rust tasks in parallel on the ffi_tasks pool and shows their progress.\n"
-               "Ctrl-C cancels the running tasks and prints how far each got (press it\n"
-               "three times to quit without waiting for them).\n"
-               "\n"
-               "Options:\n"
-               "  --primes N      count the primes below N (repeatable)\n"
-               "  --hash MIB      hash MIB MiB of generated data (repeatable)\n"
-               "  --refresh-ms MS redraw the progress every MS milliseconds (default 100)\n"
-               "  --self-interrupt-after-ms MS\n"
-               "                  send this process SIGINT after MS milliseconds, as Ctrl-C\n"
-               "                  would (for tests)\n"
-               "  -h, --help      show this help\n"
-               "\n"
-               "Default (no task options): --primes 2000000 --primes 1000000 --hash 256 --hash 128,\n"
-               "a few seconds in a debug build.\n");
+  std::fprintf(
+      out,
+      "Usage: ffi_tasks_demo [options]\n"
+      "\n"
+      "Runs Rust tasks in parallel on the ffi_tasks pool and shows their progress.\n"
+      "Ctrl-C cancels the running tasks and prints how far each got (press it\n"
+      "three times to quit without waiting for them).\n"
+      "\n"
+      "Options:\n"
+      "  --primes N      count the primes below N (repeatable)\n"
+      "  --hash MIB      hash MIB MiB of generated data (repeatable)\n"
+      "  --refresh-ms MS redraw the progress every MS milliseconds (default 100)\n"
+      "  --self-interrupt-after-ms MS\n"
+      "                  send this process SIGINT after MS milliseconds, as Ctrl-C\n"
+      "                  would (for tests)\n"
+      "  -h, --help      show this help\n"
+      "\n"
+      "Default (no task options): --primes 2000000 --primes 1000000 --hash 256 --hash 128,\n"
+      "a few seconds in a debug build.\n");
 }
 
 bool parse_u64(const char *text, std::uint64_t &out) {
@@ -221,8 +222,7 @@ std::string bar(const ffi_tasks::Progress &progress, int width) {
 std::string outcome(const Job &job) {
   char text[160];
   switch (job.state) {
-    case State::running:
-      return "running";
+    case State::running: return "running";
     case State::done:
       if (job.hex_result) {
         std::snprintf(text, sizeof text, "done in %.2fs: hash %016llx", job.seconds,
@@ -237,8 +237,7 @@ std::string outcome(const Job &job) {
                     static_cast<unsigned long long>(job.progress.done),
                     static_cast<unsigned long long>(job.progress.total));
       return text;
-    case State::failed:
-      return "failed: " + job.error;
+    case State::failed: return "failed: " + job.error;
   }
   return "?";
 }

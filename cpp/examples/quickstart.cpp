@@ -11,7 +11,9 @@
 
 #include <ffi_tasks/ffi_tasks.hpp>
 
-struct CountPrimes { std::uint64_t limit; };            // the #[repr(C)] Rust struct
+struct CountPrimes {
+  std::uint64_t limit;
+};                                                       // the #[repr(C)] Rust struct
 FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);  // one line per task
 
 int main(int argc, char **argv) {

@@ -167,9 +167,7 @@ static int latch_wait(unsigned target) {
 }
 
 /* Counts its calls in the atomic_int passed as user data. */
-static void count_call(void *user_data) {
-  atomic_fetch_add((atomic_int *)user_data, 1);
-}
+static void count_call(void *user_data) { atomic_fetch_add((atomic_int *)user_data, 1); }
 
 /* ---- tests ----------------------------------------------------------------- */
 
@@ -185,10 +183,9 @@ static int test_pool_configure(void) {
 }
 
 static int test_names_and_version(void) {
-  static const char *const kinds[] = {"none",          "failed",         "cancelled",
-                                      "panicked",      "null_pointer",   "already_taken",
-                                      "invalid_argument", "timed_out",   "spawn_failed",
-                                      "invalid_handle"};
+  static const char *const kinds[] = {
+      "none",          "failed",           "cancelled", "panicked",     "null_pointer",
+      "already_taken", "invalid_argument", "timed_out", "spawn_failed", "invalid_handle"};
   static const char *const statuses[] = {"running",   "completed", "failed",
                                          "cancelled", "panicked",  "taken"};
   for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); ++i) {

@@ -78,9 +78,55 @@ else()
   message(FATAL_ERROR "run_consumer.cmake: MODE must be package or subdirectory, not `${MODE}`")
 endif()
 
+if(MODE STREQUAL "package")
+  # cxx's header only under ffi_tasks' own folder (no include/rust/cxx.h to
+  # collide with another package's).
+  if(EXISTS "${prefix}/include/rust/cxx.h" OR NOT EXISTS "${prefix}/include/ffi_tasks/cxx/rust/cxx.h")
+    message(FATAL_ERROR "consumer(package): rust/cxx.h must be installed as "
+                        "include/ffi_tasks/cxx/rust/cxx.h only")
+  endif()
+  # The package records the options it was built with.
+  file(STRINGS "${MAIN_BUILD_DIR}/CMakeCache.txt" main_registry
+       REGEX "^FFI_TASKS_HANDLE_REGISTRY:BOOL=")
+  string(REGEX REPLACE "^.*=" "" main_registry "${main_registry}")
+  file(READ "${prefix}/${LIBDIR}/cmake/ffi_tasks/ffi_tasksConfig.cmake" package_config)
+  if(NOT package_config MATCHES "set\\(FFI_TASKS_HANDLE_REGISTRY ${main_registry} CACHE")
+    message(FATAL_ERROR "consumer(package): ffi_tasksConfig.cmake does not record "
+                        "FFI_TASKS_HANDLE_REGISTRY=${main_registry}")
+  endif()
+  # A C program built with pkg-config alone.
+  find_program(PKG_CONFIG NAMES pkg-config pkgconf REQUIRED)
+  set(ENV{PKG_CONFIG_PATH} "${prefix}/${LIBDIR}/pkgconfig")
+  execute_process(COMMAND "${PKG_CONFIG}" --cflags --libs ffi_tasks
+                  OUTPUT_VARIABLE pc_flags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "consumer(package): pkg-config --cflags --libs ffi_tasks failed (${rc})")
+  endif()
+  separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+  if(NOT C_COMPILER)
+    set(C_COMPILER cc)
+  endif()
+  file(MAKE_DIRECTORY "${build}")
+  run("${C_COMPILER}" -std=c11 -Wall -Wextra -Werror "${src}/pkgconfig.c" ${pc_flags}
+      -o "${build}/consumer_pkgconfig")
+  run("${build}/consumer_pkgconfig")
+endif()
+
 run("${CMAKE_COMMAND}" ${configure_args})
 run("${CMAKE_COMMAND}" --build "${build}" ${config_args})
+set(test_args ${config_args})
 if(BUILD_TYPE)
-  set(config_args -C "${BUILD_TYPE}")
+  set(test_args -C "${BUILD_TYPE}")
 endif()
-run("${CMAKE_CTEST_COMMAND}" --test-dir "${build}" ${config_args} --output-on-failure --no-tests=error)
+run("${CMAKE_CTEST_COMMAND}" --test-dir "${build}" ${test_args} --output-on-failure --no-tests=error)
+
+# The same project with FFI_TASKS_HANDLE_REGISTRY=ON on its command line: the
+# feature reaches its crate (consumer_registry checks a destroyed handle).
+if(NOT main_registry)
+  set(registry_build "${WORK_DIR}/build-registry")
+  list(TRANSFORM configure_args REPLACE "^${build}$" "${registry_build}")
+  run("${CMAKE_COMMAND}" ${configure_args} -DFFI_TASKS_HANDLE_REGISTRY=ON)
+  run("${CMAKE_COMMAND}" --build "${registry_build}" ${config_args} --target consumer_registry)
+  run("${CMAKE_CTEST_COMMAND}" --test-dir "${registry_build}" ${test_args} --output-on-failure
+      --no-tests=error -R "^consumer_registry$")
+endif()

@@ -79,8 +79,8 @@ void settle() { (void)bridge_support::settled_stats(); }
 TEST(CoroutineFrameTest, DestroyedWhileSuspendedOnARustTask) {
   const std::uint64_t id = fresh_id();
   std::atomic<int> resumed{0};
-  Frame frame = await_then_count(
-      ffi_tasks::spawn(Probe{id, 1, probe_mode::return_when_released}), resumed);
+  Frame frame =
+      await_then_count(ffi_tasks::spawn(Probe{id, 1, probe_mode::return_when_released}), resumed);
   ASSERT_TRUE(wait_started(id));
   ASSERT_TRUE(frame.suspended());
   frame.destroy();  // the handle in the frame cancels the task
@@ -109,8 +109,8 @@ TEST(CoroutineFrameTest, DestroyedWhileSuspendedOnACppJob) {
 TEST(CoroutineFrameTest, NotDestroyedResumesExactlyOnce) {
   const std::uint64_t id = fresh_id();
   std::atomic<int> resumed{0};
-  Frame frame = await_then_count(
-      ffi_tasks::spawn(Probe{id, 1, probe_mode::return_when_released}), resumed);
+  Frame frame =
+      await_then_count(ffi_tasks::spawn(Probe{id, 1, probe_mode::return_when_released}), resumed);
   ASSERT_TRUE(frame.suspended());
   example_probe_release(id);
   settle();

@@ -70,7 +70,8 @@ TEST(BridgeErrorTest, LongMessageComesThroughWhole) {
   EXPECT_EQ(std::string(result.error().what()), "C++ exception std::runtime_error: " + message);
   const ffi_tasks::bridge::LastError last = ffi_tasks::bridge::last_error();
   EXPECT_EQ(last.kind, FFI_TASKS_ERROR_FAILED);
-  EXPECT_EQ(last.message.size(), message.size() + std::strlen("C++ exception std::runtime_error: "));
+  EXPECT_EQ(last.message.size(),
+            message.size() + std::strlen("C++ exception std::runtime_error: "));
 }
 
 TEST(BridgeErrorTest, RawBridgeCallsThrowRustErrorAndStoreTheTypedError) {

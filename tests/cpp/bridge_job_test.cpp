@@ -51,10 +51,11 @@ struct ReturnsString {
 };
 static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsInt{})), TaskHandle<int>>::value,
               "a job gives the same handle type as a Rust task yielding int");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsNothing{})), TaskHandle<ffi_tasks::Unit>>::value,
-              "a void job yields Unit");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(ReturnsString{})), TaskHandle<std::string>>::value,
-              "");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(ReturnsNothing{})), TaskHandle<ffi_tasks::Unit>>::value,
+    "a void job yields Unit");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(ReturnsString{})), TaskHandle<std::string>>::value, "");
 static_assert(std::is_same<decltype(ffi_tasks::spawn(Add{})), TaskHandle<std::uint64_t>>::value,
               "binding a Rust task is unaffected by the callable overload");
 static_assert(ffi_tasks::is_job_v<void (*)(Token)>, "");
@@ -85,7 +86,8 @@ TEST(CppJobTest, MoveOnlyResultAndCapture) {
 
 TEST(CppJobTest, RunsOnAPoolWorker) {
   const std::thread::id here = std::this_thread::get_id();
-  const std::thread::id there = ffi_tasks::spawn([](Token) { return std::this_thread::get_id(); }).wait();
+  const std::thread::id there =
+      ffi_tasks::spawn([](Token) { return std::this_thread::get_id(); }).wait();
   EXPECT_NE(here, there);
 }
 
@@ -111,14 +113,14 @@ TEST(CppJobTest, RustSideSeesAFailureWithTypeAndMessage) {
   ASSERT_TRUE(polled.error().original());
   EXPECT_THROW(std::rethrow_exception(polled.error().original()), ParseError);
   // The outcome was taken: Rust now says so.
-  EXPECT_THROW(handle.poll(), ffi_tasks::AlreadyTaken);
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::AlreadyTaken);
 }
 
 TEST(CppJobTest, PollRethrowsOnceThenAlreadyTaken) {
   auto handle = ffi_tasks::spawn([](Token) -> int { throw std::out_of_range("index 9"); });
   ASSERT_TRUE(bridge_support::wait_finished(handle));
-  EXPECT_THROW_MSG(handle.poll(), std::out_of_range, "index 9");
-  EXPECT_THROW(handle.poll(), ffi_tasks::AlreadyTaken);
+  EXPECT_THROW_MSG((void)handle.poll(), std::out_of_range, "index 9");
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::AlreadyTaken);
   EXPECT_EQ(handle.status(), TaskStatus::taken);
 }
 
@@ -137,8 +139,8 @@ TEST(CppJobTest, NonStdExceptionIsKeptToo) {
 
 TEST(CppJobTest, VeryLongExceptionMessageIsKeptWhole) {
   const std::string message(100000, 'x');
-  auto result = ffi_tasks::spawn([message](Token) -> int { throw std::runtime_error(message); })
-                    .try_wait();
+  auto result =
+      ffi_tasks::spawn([message](Token) -> int { throw std::runtime_error(message); }).try_wait();
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(std::string(result.error().what()), "C++ exception std::runtime_error: " + message);
 }
@@ -154,7 +156,7 @@ TEST(CppJobTest, ThrowIfCancelledEndsTheJobAsCancelled) {
   EXPECT_TRUE(handle.cancelled());
   ASSERT_TRUE(bridge_support::wait_finished(handle));
   EXPECT_EQ(handle.status(), TaskStatus::cancelled);
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::TaskCancelled, "The task was cancelled");
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::TaskCancelled, "The task was cancelled");
 }
 
 TEST(CppJobTest, JobMayIgnoreCancellationAndComplete) {
@@ -165,15 +167,15 @@ TEST(CppJobTest, JobMayIgnoreCancellationAndComplete) {
 
 TEST(CppJobTest, WaitForTimesOutThenGivesTheValue) {
   auto gate = ffi_tasks::make_token();
-  auto handle = ffi_tasks::spawn(
-      [gate = gate->clone()](Token) {
-        gate->wait_cancelled(UINT64_MAX);
-        return std::string("open");
-      });
+  auto handle = ffi_tasks::spawn([gate = gate->clone()](Token) {
+    gate->wait_cancelled(UINT64_MAX);
+    return std::string("open");
+  });
   EXPECT_EQ(handle.wait_for(std::chrono::milliseconds(1)), std::nullopt);
   EXPECT_EQ(handle.poll(), std::nullopt);
   gate->cancel();  // opens the gate
-  std::optional<std::string> value = handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
+  std::optional<std::string> value =
+      handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
   ASSERT_TRUE(value.has_value());
   EXPECT_EQ(*value, "open");
 }
@@ -213,7 +215,8 @@ TEST(CppJobTest, ToFutureCarriesTheOriginalException) {
 }
 
 TEST(CppJobTest, ToFutureCarriesTheValue) {
-  std::future<std::string> future = ffi_tasks::spawn([](Token) { return std::string("f"); }).to_future();
+  std::future<std::string> future =
+      ffi_tasks::spawn([](Token) { return std::string("f"); }).to_future();
   EXPECT_EQ(future.get(), "f");
 }
 
@@ -222,8 +225,8 @@ TEST(CppJobTest, DestroyingTheHandleCancelsTheJobAndFreesTheCallable) {
   std::weak_ptr<int> weak = observed;
   auto finished = ffi_tasks::make_token();
   {
-    auto handle = ffi_tasks::spawn(
-        [observed = std::move(observed), finished = finished->clone()](Token t) {
+    auto handle =
+        ffi_tasks::spawn([observed = std::move(observed), finished = finished->clone()](Token t) {
           const bool cancelled = t.wait_cancelled(UINT64_MAX);
           finished->cancel();  // tell the test the job saw the cancel
           return cancelled;
@@ -248,7 +251,7 @@ TEST(CppJobTest, EmptyHandleAfterWait) {
   auto handle = ffi_tasks::spawn([](Token) { return 1; });
   TaskHandle<int> other = std::move(handle);
   EXPECT_FALSE(handle.valid());
-  EXPECT_THROW(handle.poll(), ffi_tasks::UsageError);
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::UsageError);
   EXPECT_EQ(std::move(other).wait(), 1);
   EXPECT_FALSE(other.valid());
 }

@@ -106,7 +106,8 @@ TEST(PoolStatsTest, NeverMoreThanMaxThreadsAndTheRestQueue) {
   ASSERT_TRUE(bridge_support::eventually([&] {
     busy = ffi_tasks::pool_stats();
     return busy.running == kThreads && busy.queued == 20 - kThreads;
-  })) << "running " << busy.running << ", queued " << busy.queued;
+  })) << "running "
+      << busy.running << ", queued " << busy.queued;
   EXPECT_EQ(busy.threads, kThreads);
   EXPECT_EQ(busy.idle, 0u);
   EXPECT_LE(busy.peak_threads, kThreads);
@@ -170,7 +171,8 @@ TEST(PoolStatsTest, BurstOfTenThousandTasksAddsUpExactly) {
         ++expect_completed;
         break;
       case 6:  // C++ job that throws
-        handles.push_back(ffi_tasks::spawn([](Token) -> std::uint64_t { throw std::logic_error("no"); }));
+        handles.push_back(
+            ffi_tasks::spawn([](Token) -> std::uint64_t { throw std::logic_error("no"); }));
         ++expect_failed;
         break;
       default:  // C++ job that ends cancelled

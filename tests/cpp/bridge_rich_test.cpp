@@ -26,12 +26,13 @@ using ffi_tasks_example::Blob;
 
 namespace {
 
-static_assert(std::is_same<decltype(ffi_tasks::spawn(Text{})), TaskHandle<rust::String>>::value, "");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(Bytes{})),
-                           TaskHandle<rust::Vec<std::uint8_t>>>::value,
+static_assert(std::is_same<decltype(ffi_tasks::spawn(Text{})), TaskHandle<rust::String>>::value,
               "");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(MakeBlob{})), TaskHandle<rust::Box<Blob>>>::value,
-              "");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(Bytes{})), TaskHandle<rust::Vec<std::uint8_t>>>::value,
+    "");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(MakeBlob{})), TaskHandle<rust::Box<Blob>>>::value, "");
 static_assert(sizeof(rust::String) == 3 * sizeof(void *), "the layout the in-place move relies on");
 static_assert(sizeof(rust::Vec<std::uint8_t>) == 3 * sizeof(void *), "");
 static_assert(sizeof(rust::Box<Blob>) == sizeof(void *), "");
@@ -83,7 +84,8 @@ TEST(RichOutputTest, SixtyFourMebibytePayloadIsNotCopied) {
 
 TEST(RichOutputTest, SixtyFourMebibytePayloadMovesAroundInCpp) {
   auto handle = ffi_tasks::spawn(Bytes{k64MiB, 1});
-  std::optional<rust::Vec<std::uint8_t>> bytes = handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
+  std::optional<rust::Vec<std::uint8_t>> bytes =
+      handle.wait_for(std::chrono::milliseconds(bridge_support::kWaitMs));
   ASSERT_TRUE(bytes.has_value());
   const std::uintptr_t buffer = address_of(bytes->data());
   rust::Vec<std::uint8_t> moved = std::move(*bytes);

@@ -27,9 +27,10 @@ namespace {
 
 static_assert(std::is_same<decltype(ffi_tasks::make_token()), rust::Box<CancellationToken>>::value,
               "C++ owns tokens through rust::Box");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(Spin{}, std::declval<const CancellationToken &>())),
-                           TaskHandle<std::uint64_t>>::value,
-              "spawning under a token gives the usual handle");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(Spin{}, std::declval<const CancellationToken &>())),
+                 TaskHandle<std::uint64_t>>::value,
+    "spawning under a token gives the usual handle");
 
 TEST(TokenTest, NewTokenIsNotCancelled) {
   auto token = ffi_tasks::make_token();
@@ -97,8 +98,8 @@ TEST(TokenTest, ChildOutlivesDroppedParentBox) {
 
 TEST(TokenTest, WaitCancelledWakesWhenAnotherThreadCancels) {
   auto token = ffi_tasks::make_token();
-  auto job = ffi_tasks::spawn([](const CancellationToken &t) { return t.wait_cancelled(UINT64_MAX); },
-                              *token);
+  auto job = ffi_tasks::spawn(
+      [](const CancellationToken &t) { return t.wait_cancelled(UINT64_MAX); }, *token);
   token->cancel();
   EXPECT_TRUE(std::move(job).wait());
 }
@@ -144,7 +145,8 @@ TEST(TokenTest, OneCancelStopsAGroupWhileSomeTasksAreDone) {
   for (std::uint64_t i = 0; i < 5; ++i) {
     done.push_back(ffi_tasks::spawn(Add{i, 100}, *group));
   }
-  done.push_back(ffi_tasks::spawn([](const CancellationToken &) { return std::uint64_t{7}; }, *group));
+  done.push_back(
+      ffi_tasks::spawn([](const CancellationToken &) { return std::uint64_t{7}; }, *group));
   for (auto &h : done) {
     ASSERT_TRUE(bridge_support::wait_finished(h));
   }

@@ -47,7 +47,9 @@ void expect_maps_to(ErrorKind kind) {
 
 // ----- kind -> exception type
 
-TEST(ErrorTest, FailedMapsToTaskFailed) { expect_maps_to<ffi_tasks::TaskFailed>(ErrorKind::failed); }
+TEST(ErrorTest, FailedMapsToTaskFailed) {
+  expect_maps_to<ffi_tasks::TaskFailed>(ErrorKind::failed);
+}
 TEST(ErrorTest, CancelledMapsToTaskCancelled) {
   expect_maps_to<ffi_tasks::TaskCancelled>(ErrorKind::cancelled);
 }
@@ -63,7 +65,9 @@ TEST(ErrorTest, AlreadyTakenMapsToAlreadyTaken) {
 TEST(ErrorTest, InvalidArgumentMapsToInvalidArgument) {
   expect_maps_to<ffi_tasks::InvalidArgument>(ErrorKind::invalid_argument);
 }
-TEST(ErrorTest, TimedOutMapsToTimedOut) { expect_maps_to<ffi_tasks::TimedOut>(ErrorKind::timed_out); }
+TEST(ErrorTest, TimedOutMapsToTimedOut) {
+  expect_maps_to<ffi_tasks::TimedOut>(ErrorKind::timed_out);
+}
 TEST(ErrorTest, SpawnFailedMapsToSpawnFailed) {
   expect_maps_to<ffi_tasks::SpawnFailed>(ErrorKind::spawn_failed);
 }
@@ -135,8 +139,7 @@ TEST(ErrorTest, LastErrorEmptyAfterSuccess) {
 
 TEST(ErrorTest, KindNamesMatchTheCApi) {
   for (int kind = 0; kind <= 9; ++kind) {
-    EXPECT_EQ(ffi_tasks::to_string(static_cast<ErrorKind>(kind)),
-              ffi_tasks_error_kind_name(kind));
+    EXPECT_EQ(ffi_tasks::to_string(static_cast<ErrorKind>(kind)), ffi_tasks_error_kind_name(kind));
   }
   EXPECT_EQ(ffi_tasks::to_string(ErrorKind::usage), "usage");
   EXPECT_EQ(ffi_tasks::to_string(static_cast<ErrorKind>(-4)), "unknown");

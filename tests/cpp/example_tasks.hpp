@@ -4,9 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <thread>
-#include <cstdint>
 
 #include "ffi_tasks/ffi_tasks.hpp"
 

@@ -7,33 +7,33 @@
 #include <string>
 
 // `statement` throws `type` (exactly, or a subclass) whose what() == message.
-#define EXPECT_THROW_MSG(statement, type, message)                                          \
-  do {                                                                                      \
-    bool ffi_tasks_caught_ = false;                                                         \
-    try {                                                                                   \
-      statement;                                                                            \
-    } catch (const type &e) {                                                               \
-      ffi_tasks_caught_ = true;                                                             \
-      EXPECT_EQ(std::string(message), std::string(e.what()));                               \
-    } catch (const std::exception &e) {                                                     \
-      ffi_tasks_caught_ = true;                                                             \
-      ADD_FAILURE() << "expected " #type ", got another exception: " << e.what();           \
-    }                                                                                       \
-    if (!ffi_tasks_caught_) ADD_FAILURE() << "expected " #type ", nothing thrown";          \
+#define EXPECT_THROW_MSG(statement, type, message)                                 \
+  do {                                                                             \
+    bool ffi_tasks_caught_ = false;                                                \
+    try {                                                                          \
+      statement;                                                                   \
+    } catch (const type &e) {                                                      \
+      ffi_tasks_caught_ = true;                                                    \
+      EXPECT_EQ(std::string(message), std::string(e.what()));                      \
+    } catch (const std::exception &e) {                                            \
+      ffi_tasks_caught_ = true;                                                    \
+      ADD_FAILURE() << "expected " #type ", got another exception: " << e.what();  \
+    }                                                                              \
+    if (!ffi_tasks_caught_) ADD_FAILURE() << "expected " #type ", nothing thrown"; \
   } while (false)
 
 // `statement` throws `type` whose what() contains `part`.
-#define EXPECT_THROW_CONTAINS(statement, type, part)                                        \
-  do {                                                                                      \
-    bool ffi_tasks_caught_ = false;                                                         \
-    try {                                                                                   \
-      statement;                                                                            \
-    } catch (const type &e) {                                                               \
-      ffi_tasks_caught_ = true;                                                             \
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();           \
-    } catch (const std::exception &e) {                                                     \
-      ffi_tasks_caught_ = true;                                                             \
-      ADD_FAILURE() << "expected " #type ", got another exception: " << e.what();           \
-    }                                                                                       \
-    if (!ffi_tasks_caught_) ADD_FAILURE() << "expected " #type ", nothing thrown";          \
+#define EXPECT_THROW_CONTAINS(statement, type, part)                               \
+  do {                                                                             \
+    bool ffi_tasks_caught_ = false;                                                \
+    try {                                                                          \
+      statement;                                                                   \
+    } catch (const type &e) {                                                      \
+      ffi_tasks_caught_ = true;                                                    \
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();  \
+    } catch (const std::exception &e) {                                            \
+      ffi_tasks_caught_ = true;                                                    \
+      ADD_FAILURE() << "expected " #type ", got another exception: " << e.what();  \
+    }                                                                              \
+    if (!ffi_tasks_caught_) ADD_FAILURE() << "expected " #type ", nothing thrown"; \
   } while (false)

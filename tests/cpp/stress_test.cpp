@@ -63,7 +63,9 @@ enum class Kind { now, when_cancelled, stop_when_cancelled, fail, boom };
 constexpr std::array<Kind, 5> kKinds{Kind::now, Kind::when_cancelled, Kind::stop_when_cancelled,
                                      Kind::fail, Kind::boom};
 
-bool is_probe(Kind k) { return k == Kind::now || k == Kind::when_cancelled || k == Kind::stop_when_cancelled; }
+bool is_probe(Kind k) {
+  return k == Kind::now || k == Kind::when_cancelled || k == Kind::stop_when_cancelled;
+}
 
 // Does the task produce a value (that must be freed exactly once)?
 bool makes_value(Kind k) { return k == Kind::now || k == Kind::when_cancelled; }
@@ -116,7 +118,9 @@ std::uint32_t probe_mode_of(Kind k) {
   }
 }
 
-bool can_block(const Entry &e) { return e.kind == Kind::when_cancelled || e.kind == Kind::stop_when_cancelled; }
+bool can_block(const Entry &e) {
+  return e.kind == Kind::when_cancelled || e.kind == Kind::stop_when_cancelled;
+}
 
 // The error a finished, not yet taken task of this kind reports.
 ErrorKind expected_error(const Entry &e) {
@@ -335,11 +339,11 @@ class Worker {
 
   void register_callback(Entry &e) {
     const std::uint64_t id = e.id;
-    auto r = with(e, [id](auto &h) {
-      return h.try_on_complete([id] { g_callbacks[id].fetch_add(1); });
-    });
+    auto r = with(
+        e, [id](auto &h) { return h.try_on_complete([id] { g_callbacks[id].fetch_add(1); }); });
     if (e.callback) {
-      STRESS_CHECK(!r && r.error().kind() == ErrorKind::invalid_argument, e, "second on_complete accepted");
+      STRESS_CHECK(!r && r.error().kind() == ErrorKind::invalid_argument, e,
+                   "second on_complete accepted");
     } else {
       STRESS_CHECK(static_cast<bool>(r), e, "on_complete failed");
       g_registered[id].fetch_add(1);
@@ -362,8 +366,8 @@ TEST(StressTest, RandomMixOfTaskHandleCallsLosesAndDuplicatesNothing) {
   const std::uint64_t ops = env_u64("FFI_TASKS_STRESS_OPS", 2000);
   const std::uint64_t threads = env_u64("FFI_TASKS_STRESS_THREADS", 4);
   std::ostringstream how;
-  how << "seed 0x" << std::hex << seed << std::dec << " (rerun with FFI_TASKS_STRESS_SEED=0x" << std::hex
-      << seed << std::dec << "), " << threads << " threads x " << ops << " operations";
+  how << "seed 0x" << std::hex << seed << std::dec << " (rerun with FFI_TASKS_STRESS_SEED=0x"
+      << std::hex << seed << std::dec << "), " << threads << " threads x " << ops << " operations";
   SCOPED_TRACE(how.str());
   std::printf("stress: %s\n", how.str().c_str());
 
@@ -388,7 +392,8 @@ TEST(StressTest, RandomMixOfTaskHandleCallsLosesAndDuplicatesNothing) {
   }
 
   // Every task finishes (all were cancelled or ran to the end); bounded wait.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(test_support::kWaitMs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(test_support::kWaitMs);
   ffi_tasks_stats s = pool_stats();
   while (s.running + s.queued != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

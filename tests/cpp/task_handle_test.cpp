@@ -49,8 +49,8 @@ static_assert(std::is_same<decltype(ffi_tasks::spawn(Probe{})), TaskHandle<Probe
 static_assert(std::is_same<decltype(ffi_tasks::spawn(Probe3{})),
                            TaskHandle<ffi_tasks::Owned<ProbeOutput>>>::value,
               "FFI_TASKS_CPP_TASK_OWNED yields Owned<Output>");
-static_assert(std::is_same<decltype(ffi_tasks::spawn(UnitTask{})), TaskHandle<ffi_tasks::Unit>>::value,
-              "");
+static_assert(
+    std::is_same<decltype(ffi_tasks::spawn(UnitTask{})), TaskHandle<ffi_tasks::Unit>>::value, "");
 // wait() consumes: it is only callable on an rvalue.
 template <class H, class = void>
 struct can_wait_on_lvalue : std::false_type {};
@@ -204,17 +204,17 @@ TEST(TaskHandleTest, ConsumedHandleThrowsUsageError) {
   auto handle = ffi_tasks::spawn(Add{1, 2});
   EXPECT_EQ(std::move(handle).wait(), 3u);
   EXPECT_FALSE(handle.valid());  // NOLINT(bugprone-use-after-move)
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::UsageError, empty_message("poll"));
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::UsageError, empty_message("poll"));
   EXPECT_THROW_MSG(std::move(handle).wait(), ffi_tasks::UsageError, empty_message("wait"));
 }
 
 TEST(TaskHandleTest, EmptyHandleThrowsUsageErrorFromEveryMethod) {
   TaskHandle<std::uint64_t> empty;
-  EXPECT_THROW_MSG(empty.poll(), ffi_tasks::UsageError, empty_message("poll"));
+  EXPECT_THROW_MSG((void)empty.poll(), ffi_tasks::UsageError, empty_message("poll"));
   EXPECT_THROW_MSG(std::move(empty).wait(), ffi_tasks::UsageError, empty_message("wait"));
-  EXPECT_THROW_MSG(empty.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
+  EXPECT_THROW_MSG((void)empty.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
                    empty_message("wait_for"));
-  EXPECT_THROW_MSG(empty.wait_until(std::chrono::steady_clock::now()), ffi_tasks::UsageError,
+  EXPECT_THROW_MSG((void)empty.wait_until(std::chrono::steady_clock::now()), ffi_tasks::UsageError,
                    empty_message("wait_until"));
   EXPECT_THROW_MSG(empty.cancel(), ffi_tasks::UsageError, empty_message("cancel"));
   EXPECT_THROW_MSG(empty.cancelled(), ffi_tasks::UsageError, empty_message("cancelled"));
@@ -222,7 +222,7 @@ TEST(TaskHandleTest, EmptyHandleThrowsUsageErrorFromEveryMethod) {
   EXPECT_THROW_MSG(empty.progress(), ffi_tasks::UsageError, empty_message("progress"));
   EXPECT_THROW_MSG(empty.on_complete([]() noexcept {}), ffi_tasks::UsageError,
                    empty_message("on_complete"));
-  EXPECT_THROW_MSG(std::move(empty).to_future(), ffi_tasks::UsageError,
+  EXPECT_THROW_MSG((void)std::move(empty).to_future(), ffi_tasks::UsageError,
                    empty_message("to_future"));
 }
 
@@ -262,14 +262,15 @@ TEST(TaskHandleTest, MovedFromHandleGivesUsageErrorEverywhere) {
   expect_usage(moved.try_status(), "status");
   expect_usage(moved.try_progress(), "progress");
   expect_usage(moved.try_on_complete([]() noexcept {}), "on_complete");
-  EXPECT_THROW_MSG(moved.poll(), ffi_tasks::UsageError, empty_message("poll"));
-  EXPECT_THROW_MSG(moved.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
+  EXPECT_THROW_MSG((void)moved.poll(), ffi_tasks::UsageError, empty_message("poll"));
+  EXPECT_THROW_MSG((void)moved.wait_for(std::chrono::seconds(1)), ffi_tasks::UsageError,
                    empty_message("wait_for"));
   EXPECT_THROW_MSG(moved.cancel(), ffi_tasks::UsageError, empty_message("cancel"));
   EXPECT_THROW_MSG(moved.progress(), ffi_tasks::UsageError, empty_message("progress"));
   EXPECT_THROW_MSG(moved.on_complete([]() noexcept {}), ffi_tasks::UsageError,
                    empty_message("on_complete"));
-  EXPECT_THROW_MSG(std::move(moved).to_future(), ffi_tasks::UsageError, empty_message("to_future"));
+  EXPECT_THROW_MSG((void)std::move(moved).to_future(), ffi_tasks::UsageError,
+                   empty_message("to_future"));
 #if FFI_TASKS_HAS_STOP_TOKEN
   expect_usage(TaskHandle<std::uint64_t>(std::move(moved)).try_wait(std::stop_token()), "wait");
   EXPECT_THROW_MSG(std::move(moved).wait(std::stop_token()), ffi_tasks::UsageError,
@@ -302,15 +303,15 @@ TEST(TaskHandleTest, PollAfterTakenThrowsAlreadyTaken) {
   auto handle = ffi_tasks::spawn(Add{2, 2});
   wait_finished(handle);
   EXPECT_EQ(handle.poll(), std::optional<std::uint64_t>(4));
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::AlreadyTaken, kAlreadyTaken);
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::AlreadyTaken, kAlreadyTaken);
   EXPECT_TRUE(handle.valid());  // poll never consumes
 }
 
 TEST(TaskHandleTest, PollThrowsTaskFailed) {
   auto handle = ffi_tasks::spawn(Fail{7});
   wait_finished(handle);
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::TaskFailed, kFailMessage);
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::AlreadyTaken, kAlreadyTaken);
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::TaskFailed, kFailMessage);
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::AlreadyTaken, kAlreadyTaken);
 }
 
 // ----- wait
@@ -349,13 +350,13 @@ TEST(TaskHandleTest, WaitForIsEmptyWhileRunning) {
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->value, 5u);
   EXPECT_TRUE(handle.valid());  // wait_for never consumes
-  EXPECT_THROW_MSG(handle.wait_for(std::chrono::seconds(1)), ffi_tasks::AlreadyTaken,
+  EXPECT_THROW_MSG((void)handle.wait_for(std::chrono::seconds(1)), ffi_tasks::AlreadyTaken,
                    kAlreadyTaken);
 }
 
 TEST(TaskHandleTest, WaitForThrowsTaskFailed) {
   auto handle = ffi_tasks::spawn(Fail{7});
-  EXPECT_THROW_MSG(handle.wait_for(std::chrono::milliseconds(test_support::kWaitMs)),
+  EXPECT_THROW_MSG((void)handle.wait_for(std::chrono::milliseconds(test_support::kWaitMs)),
                    ffi_tasks::TaskFailed, kFailMessage);
 }
 
@@ -544,7 +545,8 @@ TEST(TaskHandleTest, OnCompleteAcceptsMoveOnlyCallable) {
   auto done = std::make_shared<std::promise<int>>();
   auto fired = done->get_future();
   auto payload = std::make_unique<int>(17);
-  handle.on_complete([done, payload = std::move(payload)]() noexcept { done->set_value(*payload); });
+  handle.on_complete(
+      [done, payload = std::move(payload)]() noexcept { done->set_value(*payload); });
   EXPECT_EQ(fired.get(), 17);
 }
 
@@ -595,7 +597,7 @@ TEST(TaskHandleTest, ResultDestroyedOnceAfterPoll) {
   wait_finished(handle);
   ASSERT_TRUE(handle.poll().has_value());
   EXPECT_EQ(example_probe_drops(id), 1u);
-  EXPECT_THROW(handle.poll(), ffi_tasks::AlreadyTaken);
+  EXPECT_THROW((void)handle.poll(), ffi_tasks::AlreadyTaken);
   handle.reset();
   EXPECT_EQ(example_probe_drops(id), 1u);
 }
@@ -610,7 +612,8 @@ TEST(TaskHandleTest, ResultFreedWhenMovingItOutThrows) {
 TEST(TaskHandleTest, OwnedResultFreedWhenOwnedDies) {
   const std::uint64_t id = fresh_id();
   {
-    ffi_tasks::Owned<ProbeOutput> out = ffi_tasks::spawn(Probe3{id, 8, probe_mode::return_now}).wait();
+    ffi_tasks::Owned<ProbeOutput> out =
+        ffi_tasks::spawn(Probe3{id, 8, probe_mode::return_now}).wait();
     ASSERT_TRUE(out);
     EXPECT_EQ(out->id, id);
     EXPECT_EQ(out->value, 8u);
@@ -642,8 +645,7 @@ TEST(TaskHandleTest, UnitOutput) {
 }
 
 TEST(TaskHandleTest, UnitOutputFailure) {
-  EXPECT_THROW_MSG(ffi_tasks::spawn(UnitTask{1}).wait(), ffi_tasks::TaskFailed,
-                   "unit task failed");
+  EXPECT_THROW_MSG(ffi_tasks::spawn(UnitTask{1}).wait(), ffi_tasks::TaskFailed, "unit task failed");
 }
 
 // ----- adopt_handle with another backend (a hand-written traits class)
@@ -679,20 +681,22 @@ struct ValueOnlyProbeBackend {
   static int error_kind() noexcept { return ffi_tasks_last_error_kind(); }
   static ffi_tasks::Error take_error(const char *operation) {
     const auto error = ffi_tasks::last_error();
-    return ffi_tasks::Error(error ? error->kind() : ffi_tasks::ErrorKind::failed,
-                            std::string("backend ") + operation + ": " +
-                                (error ? error->what() : "?"));
+    return ffi_tasks::Error(
+        error ? error->kind() : ffi_tasks::ErrorKind::failed,
+        std::string("backend ") + operation + ": " + (error ? error->what() : "?"));
   }
 };
 
 TEST(TaskHandleTest, AdoptHandleWithCustomBackend) {
   const std::uint64_t id = fresh_id();
   const Probe task{id, 31, probe_mode::return_now};
-  TaskHandle<std::uint64_t> handle = ffi_tasks::adopt_handle<ValueOnlyProbeBackend>(probe_spawn(&task));
+  TaskHandle<std::uint64_t> handle =
+      ffi_tasks::adopt_handle<ValueOnlyProbeBackend>(probe_spawn(&task));
   wait_finished(handle);
   EXPECT_EQ(handle.poll(), std::optional<std::uint64_t>(31));
   EXPECT_EQ(example_probe_drops(id), 1u);
-  EXPECT_THROW_MSG(handle.poll(), ffi_tasks::AlreadyTaken, std::string("backend poll: ") + kAlreadyTaken);
+  EXPECT_THROW_MSG((void)handle.poll(), ffi_tasks::AlreadyTaken,
+                   std::string("backend poll: ") + kAlreadyTaken);
 }
 
 TEST(TaskHandleTest, AdoptNullGivesEmptyHandle) {

@@ -61,8 +61,7 @@ bool returned(std::future<R> &waiting, TaskHandle<T> &handle) {
 // A task that runs until cancelled, already started.
 struct Running {
   std::uint64_t id = fresh_id();
-  TaskHandle<ProbeOutput> handle =
-      ffi_tasks::spawn(Probe{id, 7, probe_mode::return_when_released});
+  TaskHandle<ProbeOutput> handle = ffi_tasks::spawn(Probe{id, 7, probe_mode::return_when_released});
   Running() { EXPECT_TRUE(wait_started(id)); }
 };
 
@@ -114,17 +113,21 @@ TEST(TimeoutTest, WaitForHugeWaits) {
   expect_wait([](auto &h) { return h.wait_for(nanoseconds::max()); });
   expect_wait([](auto &h) { return h.wait_for(duration<double>(1e300)); });
   expect_wait([](auto &h) { return h.wait_for(duration<double>(kInf)); });
-  expect_wait([](auto &h) { return h.wait_for(duration<std::uint64_t, std::ratio<86400>>::max()); });
+  expect_wait(
+      [](auto &h) { return h.wait_for(duration<std::uint64_t, std::ratio<86400>>::max()); });
 }
 
 TEST(TimeoutTest, WaitForNaNThrowsInvalidArgument) {
   expect_invalid([](auto &h) { return h.wait_for(duration<double>(kNaN)); });
-  expect_invalid([](auto &h) { return h.wait_for(duration<float, std::milli>(std::numeric_limits<float>::quiet_NaN())); });
+  expect_invalid([](auto &h) {
+    return h.wait_for(duration<float, std::milli>(std::numeric_limits<float>::quiet_NaN()));
+  });
 }
 
 TEST(TimeoutTest, TryWaitForNaNIsAnError) {
   Running task;
-  auto waiting = start_wait(task.handle, [](auto &h) { return h.try_wait_for(duration<double>(kNaN)); });
+  auto waiting =
+      start_wait(task.handle, [](auto &h) { return h.try_wait_for(duration<double>(kNaN)); });
   ASSERT_TRUE(returned(waiting, task.handle));
   const auto result = waiting.get();
   ASSERT_FALSE(result);
@@ -138,7 +141,8 @@ TEST(TimeoutTest, TryWaitForSaturates) {
   const auto nothing = polled.get();
   ASSERT_TRUE(nothing);
   EXPECT_EQ(*nothing, std::nullopt);
-  auto waiting = start_wait(task.handle, [](auto &h) { return h.try_wait_for(duration<double>(kInf)); });
+  auto waiting =
+      start_wait(task.handle, [](auto &h) { return h.try_wait_for(duration<double>(kInf)); });
   example_probe_release(task.id);
   ASSERT_TRUE(returned(waiting, task.handle));
   const auto out = waiting.get();
@@ -201,14 +205,15 @@ TEST(TimeoutTest, TryWaitUntilSaturatesAndReportsNaN) {
   ASSERT_FALSE(error);
   EXPECT_EQ(error.error().kind(), ffi_tasks::ErrorKind::invalid_argument);
   EXPECT_STREQ(error.error().what(), "ffi_tasks: wait_until() called with a NaN deadline");
-  auto polled = start_wait(task.handle,
-                           [](auto &h) { return h.try_wait_until(steady_clock::time_point::min()); });
+  auto polled = start_wait(
+      task.handle, [](auto &h) { return h.try_wait_until(steady_clock::time_point::min()); });
   ASSERT_TRUE(returned(polled, task.handle));
   const auto nothing = polled.get();
   ASSERT_TRUE(nothing);
   EXPECT_EQ(*nothing, std::nullopt);
-  auto waiting = start_wait(
-      task.handle, [](auto &h) { return h.try_wait_until(time_point<system_clock, hours>::max()); });
+  auto waiting = start_wait(task.handle, [](auto &h) {
+    return h.try_wait_until(time_point<system_clock, hours>::max());
+  });
   example_probe_release(task.id);
   ASSERT_TRUE(returned(waiting, task.handle));
   const auto out = waiting.get();
@@ -219,9 +224,10 @@ TEST(TimeoutTest, TryWaitUntilSaturatesAndReportsNaN) {
 
 TEST(TimeoutTest, NaNOnAnEmptyHandleIsAUsageError) {
   TaskHandle<std::uint64_t> empty;
-  EXPECT_THROW(empty.wait_for(duration<double>(kNaN)), ffi_tasks::UsageError);
-  EXPECT_THROW(empty.wait_until(time_point<steady_clock, duration<double>>(duration<double>(kNaN))),
-               ffi_tasks::UsageError);
+  EXPECT_THROW((void)empty.wait_for(duration<double>(kNaN)), ffi_tasks::UsageError);
+  EXPECT_THROW(
+      (void)empty.wait_until(time_point<steady_clock, duration<double>>(duration<double>(kNaN))),
+      ffi_tasks::UsageError);
 }
 
 // ----- the conversion itself (ffi_tasks/detail/timeout.hpp)
@@ -282,7 +288,8 @@ TEST(TimeoutConversionTest, NaNIsInvalidArgument) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind(), ffi_tasks::ErrorKind::invalid_argument);
   EXPECT_STREQ(result.error().what(), "ffi_tasks: wait_for() called with a NaN timeout");
-  EXPECT_FALSE(timeout_ms(duration<float, std::milli>(std::numeric_limits<float>::quiet_NaN()), ""));
+  EXPECT_FALSE(
+      timeout_ms(duration<float, std::milli>(std::numeric_limits<float>::quiet_NaN()), ""));
 }
 
 TEST(TimeoutConversionTest, DeadlinesAgainstAFixedNow) {

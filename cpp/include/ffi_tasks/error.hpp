@@ -20,29 +20,22 @@
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/config.hpp"
 
-// With the cxx bridge (the ffi_tasks::bridge CMake target defines
-// FFI_TASKS_HAS_BRIDGE), the last error is read through it: kind and message
-// as one rust::String, no buffer sizing.
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-#include "ffi_tasks_bridge/bridge.h"
-#endif
-
 FFI_TASKS_BEGIN_NAMESPACE
 
 // What went wrong. The values 0-9 are the C ABI's ffi_tasks_error_kind;
 // `usage` is C++-only (a call on an empty TaskHandle).
 enum class ErrorKind : int {
   none = FFI_TASKS_ERROR_NONE,
-  failed = FFI_TASKS_ERROR_FAILED,                      // the task returned an error of its own
-  cancelled = FFI_TASKS_ERROR_CANCELLED,                // the task stopped because it was cancelled
-  panicked = FFI_TASKS_ERROR_PANICKED,                  // the task (or a Rust hook) panicked
-  null_pointer = FFI_TASKS_ERROR_NULL_POINTER,          // a required pointer was null
-  already_taken = FFI_TASKS_ERROR_ALREADY_TAKEN,        // the result was taken by an earlier poll/wait
+  failed = FFI_TASKS_ERROR_FAILED,                // the task returned an error of its own
+  cancelled = FFI_TASKS_ERROR_CANCELLED,          // the task stopped because it was cancelled
+  panicked = FFI_TASKS_ERROR_PANICKED,            // the task (or a Rust hook) panicked
+  null_pointer = FFI_TASKS_ERROR_NULL_POINTER,    // a required pointer was null
+  already_taken = FFI_TASKS_ERROR_ALREADY_TAKEN,  // the result was taken by an earlier poll/wait
   invalid_argument = FFI_TASKS_ERROR_INVALID_ARGUMENT,  // bad argument or not allowed in this state
-  timed_out = FFI_TASKS_ERROR_TIMED_OUT,                // a timed wait returned before the task finished
-  spawn_failed = FFI_TASKS_ERROR_SPAWN_FAILED,          // the task could not be started
-  invalid_handle = FFI_TASKS_ERROR_INVALID_HANDLE,      // a dead or forged handle (registry builds)
-  usage = 100,                                          // C++ misuse: the TaskHandle is empty
+  timed_out = FFI_TASKS_ERROR_TIMED_OUT,        // a timed wait returned before the task finished
+  spawn_failed = FFI_TASKS_ERROR_SPAWN_FAILED,  // the task could not be started
+  invalid_handle = FFI_TASKS_ERROR_INVALID_HANDLE,  // a dead or forged handle (registry builds)
+  usage = 100,                                      // C++ misuse: the TaskHandle is empty
 };
 // Every C kind has an enumerator (the last one is invalid_handle), and
 // `usage` stays clear of them.
@@ -80,7 +73,7 @@ class Error : public std::runtime_error {
 };
 
 // One exception type per kind; catch the base to handle them all.
-#define FFI_TASKS_DEFINE_ERROR_(Name, Kind)                                         \
+#define FFI_TASKS_DEFINE_ERROR_(Name, Kind)                                        \
   class Name final : public Error {                                                \
    public:                                                                         \
     explicit Name(const std::string &message) : Error(ErrorKind::Kind, message) {} \
@@ -99,7 +92,7 @@ FFI_TASKS_DEFINE_ERROR_(UsageError, usage);
 
 // The calling thread's last error from the C ABI (for code that mixes raw C
 // calls with this library), or nullopt when the last call succeeded.
-std::optional<Error> last_error();
+[[nodiscard]] std::optional<Error> last_error();
 
 // Throws `error` as the exception type for its kind (TaskFailed for
 // ErrorKind::failed, ...; Error itself for an unknown kind), or rethrows its
@@ -164,24 +157,14 @@ decltype(auto) with_typed_error(const Error &error, F &&f) {
 
 // The error a C call that just failed left in LAST_ERROR. A failure value
 // without an error (a backend bug) becomes ErrorKind::failed. The one place
-// the C++ layer reads an error message: through the cxx bridge when it is
-// linked (FFI_TASKS_HAS_BRIDGE), else through the C ABI's buffer copy.
+// the C++ layer reads an error message (through the C ABI, with or without
+// the cxx bridge: one definition for every translation unit).
 inline Error c_take_error(const char *operation) {
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-  const ::ffi_tasks::bridge::LastError last = ::ffi_tasks::bridge::last_error();
-  const int kind = last.kind;
-#else
   const int kind = c_last_error_kind();
-#endif
   if (kind == 0) {
-    return Error(ErrorKind::failed,
-                 std::string(operation) + " failed without reporting an error");
+    return Error(ErrorKind::failed, std::string(operation) + " failed without reporting an error");
   }
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-  return Error(static_cast<ErrorKind>(kind), std::string(last.message));
-#else
   return Error(static_cast<ErrorKind>(kind), c_last_error_message());
-#endif
 }
 
 #if FFI_TASKS_USE_EXCEPTIONS

@@ -23,9 +23,10 @@ class Owned {
   Owned(const Owned &) = delete;
   Owned &operator=(const Owned &) = delete;
   Owned(Owned &&other) noexcept
-      : ptr_(std::exchange(other.ptr_, nullptr)), destroy_(std::exchange(other.destroy_, nullptr)) {}
+      : ptr_(std::exchange(other.ptr_, nullptr)),
+        destroy_(std::exchange(other.destroy_, nullptr)) {}
   // Frees the result held first.
-  Owned &operator=(Owned &&other) & noexcept {
+  Owned &operator=(Owned &&other) &noexcept {
     if (this != &other) {
       reset();
       ptr_ = std::exchange(other.ptr_, nullptr);

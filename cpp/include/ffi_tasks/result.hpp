@@ -15,7 +15,7 @@ FFI_TASKS_BEGIN_NAMESPACE
 
 // Holds either a T or an Error (never both, never neither).
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   using value_type = T;
 
@@ -31,14 +31,14 @@ class Result {
   T &&value() &&;
 
   // Unchecked access: only when has_value().
-  T &operator*() & noexcept { return *std::get_if<0>(&state_); }
-  const T &operator*() const & noexcept { return *std::get_if<0>(&state_); }
-  T &&operator*() && noexcept { return std::move(*std::get_if<0>(&state_)); }
+  T &operator*() &noexcept { return *std::get_if<0>(&state_); }
+  const T &operator*() const &noexcept { return *std::get_if<0>(&state_); }
+  T &&operator*() &&noexcept { return std::move(*std::get_if<0>(&state_)); }
   T *operator->() noexcept { return std::get_if<0>(&state_); }
   const T *operator->() const noexcept { return std::get_if<0>(&state_); }
 
   // The error: only when !has_value().
-  const Error &error() const & noexcept { return *std::get_if<1>(&state_); }
+  const Error &error() const &noexcept { return *std::get_if<1>(&state_); }
 
  private:
   void check() const;
@@ -47,7 +47,7 @@ class Result {
 
 // Success without a value, or an Error.
 template <>
-class Result<void> {
+class [[nodiscard]] Result<void> {
  public:
   using value_type = void;
 
@@ -65,7 +65,7 @@ class Result<void> {
   }
 
   // The error: only when !has_value().
-  const Error &error() const & noexcept { return *error_; }
+  const Error &error() const &noexcept { return *error_; }
 
  private:
   std::optional<Error> error_;

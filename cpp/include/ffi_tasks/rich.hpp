@@ -17,9 +17,9 @@
 // is taken with into_raw and only the slot is freed (release_box_slot), as
 // dropping a null Box would be undefined behaviour.
 //
-// Included by the TaskHandle headers whenever FFI_TASKS_HAS_BRIDGE is set
-// (the ffi_tasks::bridge CMake target sets it), so every translation unit
-// of a program sees the same rules.
+// Part of ffi_tasks/bridge.hpp. A translation unit that names a rust::Box
+// output without it does not compile (a static_assert in detail/backend.hpp
+// says so), so no two translation units adopt the same output differently.
 #pragma once
 
 #include <cstdint>

@@ -15,9 +15,10 @@ enum class TaskStatus : int {
   running = FFI_TASKS_STATUS_RUNNING,      // still running (or queued)
   completed = FFI_TASKS_STATUS_COMPLETED,  // finished with a value not yet taken
   failed = FFI_TASKS_STATUS_FAILED,        // finished with an error not yet taken
-  cancelled = FFI_TASKS_STATUS_CANCELLED,  // stopped because it was cancelled; outcome not yet taken
-  panicked = FFI_TASKS_STATUS_PANICKED,    // panicked; outcome not yet taken
-  taken = FFI_TASKS_STATUS_TAKEN,          // the outcome was taken by poll/wait
+  cancelled =
+      FFI_TASKS_STATUS_CANCELLED,        // stopped because it was cancelled; outcome not yet taken
+  panicked = FFI_TASKS_STATUS_PANICKED,  // panicked; outcome not yet taken
+  taken = FFI_TASKS_STATUS_TAKEN,        // the outcome was taken by poll/wait
 };
 // Every C status has an enumerator (the last one is taken).
 static_assert(static_cast<int>(TaskStatus::taken) + 1 == FFI_TASKS_STATUSES,

@@ -36,42 +36,37 @@
 #include "ffi_tasks/status.hpp"
 #include "ffi_tasks/task_traits.hpp"
 
-#if FFI_TASKS_USE_EXCEPTIONS
-#include <exception>
-#include <future>
-#endif
-#if FFI_TASKS_HAS_STOP_TOKEN
-#include <stop_token>
-#endif
-#if FFI_TASKS_HAS_COROUTINES
-#include <atomic>
-#include <coroutine>
-#endif
-
 FFI_TASKS_BEGIN_NAMESPACE
 
 template <class T>
 class TaskHandle;
 
 namespace detail {
+// Hooks of the optional interop headers, defined only there: using a member
+// that needs one without its header is a compile error ("incomplete type").
 template <class T>
-class task_awaiter;
+struct future_interop;  // ffi_tasks/future.hpp
+template <class StopToken>
+struct stop_interop;  // ffi_tasks/stop_token.hpp
+// Lets those headers reach a handle's raw pointer and function table.
+struct handle_access;
 }  // namespace detail
 
 // Takes ownership of a raw handle of the backend `Traits` (task_traits<Task>
 // or a traits class of another backend, see task_traits.hpp). A null `raw`
 // gives an empty handle.
 template <class Traits>
-TaskHandle<typename Traits::value_type> adopt_handle(typename Traits::handle_type *raw) noexcept;
+[[nodiscard]] TaskHandle<typename Traits::value_type> adopt_handle(
+    typename Traits::handle_type *raw) noexcept;
 
 // Starts `task` (copied by Rust) on the pool. Throws SpawnFailed (or another
 // Error) if it cannot be started.
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-TaskHandle<task_value_t<Task>> spawn(const Task &task);
+[[nodiscard]] TaskHandle<task_value_t<Task>> spawn(const Task &task);
 
 // The same, returning the error instead of throwing it.
 template <class Task, class = std::enable_if_t<is_bound_task_v<Task>>>
-Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task);
+[[nodiscard]] Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task);
 
 template <class T>
 class TaskHandle {
@@ -92,7 +87,7 @@ class TaskHandle {
   TaskHandle(TaskHandle &&other) noexcept;
   // Destroys the task this handle held (cancelling it if it runs), then takes
   // over other's; other becomes empty.
-  TaskHandle &operator=(TaskHandle &&other) & noexcept;
+  TaskHandle &operator=(TaskHandle &&other) &noexcept;
 
   // Destroys the handle, cancelling the task if it still runs. Never throws.
   ~TaskHandle();
@@ -105,7 +100,7 @@ class TaskHandle {
   // The result if the task is done, nullopt while it runs. Throws the task's
   // error (TaskFailed, TaskCancelled, TaskPanicked), or AlreadyTaken once an
   // earlier call took the result.
-  std::optional<T> poll();
+  [[nodiscard]] std::optional<T> poll();
 
   // Blocks until the task is done and returns its result (or throws its
   // error). Always consumes the handle.
@@ -119,9 +114,10 @@ class TaskHandle {
   // (duration::max(), time_point::max(), +inf) waits without limit. A NaN
   // timeout or deadline throws InvalidArgument (the task is not touched).
   template <class Rep, class Period>
-  std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  [[nodiscard]] std::optional<T> wait_for(const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
-  std::optional<T> wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
+  [[nodiscard]] std::optional<T> wait_until(
+      const std::chrono::time_point<Clock, Duration> &deadline);
 
   // Asks the task to stop (it does when it next checks its token).
   void cancel() const;
@@ -149,55 +145,60 @@ class TaskHandle {
   // ----- non-throwing forms: the error in a Result instead of an exception.
   // (Exceptions from T's own constructors, or std::bad_alloc, still
   // propagate.)
-  Result<std::optional<T>> try_poll();
-  Result<T> try_wait() &&;
+  [[nodiscard]] Result<std::optional<T>> try_poll();
+  [[nodiscard]] Result<T> try_wait() &&;
   template <class Rep, class Period>
-  Result<std::optional<T>> try_wait_for(const std::chrono::duration<Rep, Period> &timeout);
+  [[nodiscard]] Result<std::optional<T>> try_wait_for(
+      const std::chrono::duration<Rep, Period> &timeout);
   template <class Clock, class Duration>
-  Result<std::optional<T>> try_wait_until(const std::chrono::time_point<Clock, Duration> &deadline);
-  Result<void> try_cancel() const;
-  Result<bool> try_cancelled() const;
-  Result<TaskStatus> try_status() const;
-  Result<Progress> try_progress() const;
+  [[nodiscard]] Result<std::optional<T>> try_wait_until(
+      const std::chrono::time_point<Clock, Duration> &deadline);
+  [[nodiscard]] Result<void> try_cancel() const;
+  [[nodiscard]] Result<bool> try_cancelled() const;
+  [[nodiscard]] Result<TaskStatus> try_status() const;
+  [[nodiscard]] Result<Progress> try_progress() const;
   template <class F>
-  Result<void> try_on_complete(F &&callback);
+  [[nodiscard]] Result<void> try_on_complete(F &&callback);
 
-#if FFI_TASKS_USE_EXCEPTIONS
   // A std::future fulfilled when the task finishes (with its value or its
   // typed exception). Consumes the handle; the task keeps running (and is
   // not cancelled) until it finishes, even if the future is dropped. Uses
-  // the task's one completion callback.
-  std::future<T> to_future() &&;
-#endif
+  // the task's one completion callback. Needs ffi_tasks/future.hpp (and
+  // exceptions).
+  template <class U = T>
+  [[nodiscard]] auto to_future() && {
+    return detail::future_interop<U>::to_future(std::move(*this));
+  }
 
-#if FFI_TASKS_HAS_STOP_TOKEN
-  // As wait(), but cancels the task when `stop` is requested (the task then
-  // usually ends with TaskCancelled). Consumes the handle.
-  T wait(std::stop_token stop) &&;
-  Result<T> try_wait(std::stop_token stop) &&;
-#endif
+  // As wait(), but cancels the task when `stop` (a std::stop_token) is
+  // requested (the task then usually ends with TaskCancelled). Consumes the
+  // handle. Needs ffi_tasks/stop_token.hpp (C++20).
+  template <class StopToken>
+  T wait(StopToken stop) && {
+    return detail::stop_interop<StopToken>::wait(std::move(*this), std::move(stop));
+  }
+  template <class StopToken>
+  [[nodiscard]] Result<T> try_wait(StopToken stop) && {
+    return detail::stop_interop<StopToken>::try_wait(std::move(*this), std::move(stop));
+  }
 
-#if FFI_TASKS_HAS_COROUTINES
-  // `T value = co_await std::move(handle);` suspends until the task finishes
-  // without blocking a thread, then yields its value or throws its error.
-  // The coroutine resumes on the worker thread that finished the task (or
-  // goes on at once if it is already done), exactly once. Consumes the
-  // handle; uses the task's one completion callback.
-  //
-  // Destroying the coroutine while it is suspended here is safe: the task
-  // is cancelled (as by ~TaskHandle) and the coroutine is never resumed.
-  // If the coroutine's promise has get_stop_token() (a std::stop_token), a
-  // stop request while it waits here cancels the task.
-  detail::task_awaiter<T> operator co_await() && noexcept;
-#endif
+  // `co_await std::move(handle)`: see ffi_tasks/coroutine.hpp (C++20).
 
  private:
   template <class Traits>
   friend TaskHandle<typename Traits::value_type> adopt_handle(
       typename Traits::handle_type *raw) noexcept;
+  friend struct detail::handle_access;
 
   TaskHandle(void *raw, const detail::handle_vtable<T> *vtable) noexcept
       : raw_(raw), vtable_(raw ? vtable : nullptr) {}
+
+  // poll()'s failure (kept out of line, so that poll() itself inlines).
+#if defined(__GNUC__)
+  [[noreturn]] __attribute__((noinline, cold)) void poll_failed() const;
+#else
+  [[noreturn]] void poll_failed() const;
+#endif
 
   // wait_for and wait_until, once the timeout is converted.
   Result<std::optional<T>> try_wait_ms(std::uint64_t timeout_ms, const char *operation);
@@ -212,6 +213,19 @@ template <class T>
 void swap(TaskHandle<T> &a, TaskHandle<T> &b) noexcept {
   a.swap(b);
 }
+
+namespace detail {
+struct handle_access {
+  template <class T>
+  static void *raw(const TaskHandle<T> &h) noexcept {
+    return h.raw_;
+  }
+  template <class T>
+  static const handle_vtable<T> *vtable(const TaskHandle<T> &h) noexcept {
+    return h.vtable_;
+  }
+};
+}  // namespace detail
 
 // ---------------------------------------------------------------------------
 // end of public API, implementation details below
@@ -234,8 +248,12 @@ Result<TaskHandle<task_value_t<Task>>> try_spawn(const Task &task) {
 
 template <class Task, class>
 TaskHandle<task_value_t<Task>> spawn(const Task &task) {
-  auto spawned = try_spawn(task);
-  return std::move(spawned).value();
+  using traits = task_traits<Task>;
+  auto *raw = traits::spawn(&task);
+  if (raw == nullptr) {
+    throw_error(detail::backend<traits>::take_error("spawn"));
+  }
+  return adopt_handle<traits>(raw);
 }
 
 template <class T>
@@ -243,7 +261,7 @@ TaskHandle<T>::TaskHandle(TaskHandle &&other) noexcept
     : raw_(std::exchange(other.raw_, nullptr)), vtable_(std::exchange(other.vtable_, nullptr)) {}
 
 template <class T>
-TaskHandle<T> &TaskHandle<T>::operator=(TaskHandle &&other) & noexcept {
+TaskHandle<T> &TaskHandle<T>::operator=(TaskHandle &&other) &noexcept {
   if (this != &other) {
     reset();
     raw_ = std::exchange(other.raw_, nullptr);
@@ -281,7 +299,7 @@ Result<std::optional<T>> TaskHandle<T>::try_poll() {
   if (void *result = vtable_->poll(raw_)) {
     return std::optional<T>(vtable_->adopt(result));
   }
-  if (vtable_->error_kind() == 0) {
+  if (detail::last_error_kind(*vtable_) == 0) {
     return std::optional<T>();  // still running
   }
   return take_error("poll");
@@ -334,7 +352,7 @@ Result<std::optional<T>> TaskHandle<T>::try_wait_ms(std::uint64_t timeout_ms,
   if (void *result = vtable_->wait_timeout(raw_, timeout_ms)) {
     return std::optional<T>(vtable_->adopt(result));
   }
-  if (vtable_->error_kind() == static_cast<int>(ErrorKind::timed_out)) {
+  if (detail::last_error_kind(*vtable_) == static_cast<int>(ErrorKind::timed_out)) {
     return std::optional<T>();
   }
   return take_error(operation);
@@ -346,7 +364,7 @@ Result<void> TaskHandle<T>::try_cancel() const {
     return detail::empty_handle_error("cancel");
   }
   vtable_->cancel(raw_);
-  if (vtable_->error_kind() != 0) {
+  if (detail::last_error_kind(*vtable_) != 0) {
     return take_error("cancel");
   }
   return Result<void>();
@@ -413,16 +431,37 @@ Result<void> TaskHandle<T>::try_on_complete(F &&callback) {
 
 // ----- throwing forms: the try_* form, then throw_error on failure.
 
+// poll, wait and spawn are the hot paths: the same steps as their try_*
+// forms, without building a Result.
 template <class T>
 std::optional<T> TaskHandle<T>::poll() {
-  auto result = try_poll();
-  return std::move(result).value();
+  if (raw_ != nullptr) {
+    if (void *result = vtable_->poll(raw_)) {
+      return std::optional<T>(vtable_->adopt(result));
+    }
+    if (detail::last_error_kind(*vtable_) == 0) {
+      return std::nullopt;  // still running
+    }
+  }
+  poll_failed();
+}
+
+template <class T>
+void TaskHandle<T>::poll_failed() const {
+  throw_error(raw_ == nullptr ? detail::empty_handle_error("poll") : take_error("poll"));
 }
 
 template <class T>
 T TaskHandle<T>::wait() && {
-  auto result = std::move(*this).try_wait();
-  return std::move(result).value();
+  if (raw_ == nullptr) {
+    throw_error(detail::empty_handle_error("wait"));
+  }
+  // wait consumes the handle whatever happens.
+  const detail::handle_vtable<T> *vtable = std::exchange(vtable_, nullptr);
+  if (void *result = vtable->wait(std::exchange(raw_, nullptr))) {
+    return vtable->adopt(result);
+  }
+  throw_error(vtable->take_error("wait"));
 }
 
 template <class T>
@@ -465,228 +504,5 @@ template <class F>
 void TaskHandle<T>::on_complete(F &&callback) {
   try_on_complete(std::forward<F>(callback)).value();
 }
-
-// ----- std::future
-
-#if FFI_TASKS_USE_EXCEPTIONS
-namespace detail {
-
-// Owned by the completion callback (and, until to_future returns, by
-// to_future): the handle lives here, so the callback can take the result
-// whatever happens to the caller's objects.
-template <class T>
-struct future_state {
-  explicit future_state(TaskHandle<T> &&h) noexcept : handle(std::move(h)) {}
-
-  // Runs on the thread that finished the task: must not throw.
-  void fulfil() noexcept {
-    try {
-      auto result = handle.try_poll();
-      if (!result) {
-        promise.set_exception(to_exception_ptr(result.error()));
-      } else if (!*result) {
-        promise.set_exception(std::make_exception_ptr(
-            Error(ErrorKind::failed, "ffi_tasks: completion callback ran before the task finished")));
-      } else {
-        promise.set_value(std::move(**result));
-      }
-    } catch (...) {
-      try {
-        promise.set_exception(std::current_exception());
-      } catch (...) {  // already satisfied: nothing left to report
-      }
-    }
-  }
-
-  TaskHandle<T> handle;
-  std::promise<T> promise;
-};
-
-}  // namespace detail
-
-template <class T>
-std::future<T> TaskHandle<T>::to_future() && {
-  if (raw_ == nullptr) {
-    throw_error(detail::empty_handle_error("to_future"));
-  }
-  auto state = std::make_shared<detail::future_state<T>>(std::move(*this));
-  std::future<T> future = state->promise.get_future();
-  // The callback holds the state: if it runs last, it also destroys the
-  // handle (on the worker, outside any call on that handle).
-  state->handle.on_complete([state]() noexcept { state->fulfil(); });
-  return future;
-}
-#endif  // FFI_TASKS_USE_EXCEPTIONS
-
-// ----- std::stop_token
-
-#if FFI_TASKS_HAS_STOP_TOKEN
-template <class T>
-Result<T> TaskHandle<T>::try_wait(std::stop_token stop) && {
-  if (raw_ == nullptr) {
-    return detail::empty_handle_error("wait");
-  }
-  // Consumed now; destroyed (at the end of this function) only after the
-  // stop callback can no longer run, so it never sees a dead handle.
-  TaskHandle self(std::move(*this));
-  const detail::handle_vtable<T> *vtable = self.vtable_;
-  void *raw = self.raw_;
-  // May run on the thread that requests the stop.
-  auto cancel_task = [vtable, raw]() noexcept { vtable->cancel(raw); };
-  std::optional<std::stop_callback<decltype(cancel_task)>> on_stop;
-  on_stop.emplace(std::move(stop), cancel_task);
-  Result<T> result = [&]() -> Result<T> {
-    // A non-consuming wait, so that `raw` stays valid for on_stop.
-    for (;;) {
-      if (void *done = vtable->wait_timeout(raw, UINT64_MAX)) {
-        return vtable->adopt(done);
-      }
-      if (vtable->error_kind() != static_cast<int>(ErrorKind::timed_out)) {
-        return vtable->take_error("wait");
-      }
-    }
-  }();
-  // Waits for a callback running on another thread; after this the
-  // callback and its storage are ours alone.
-  on_stop.reset();
-  return result;
-}
-
-template <class T>
-T TaskHandle<T>::wait(std::stop_token stop) && {
-  auto result = std::move(*this).try_wait(std::move(stop));
-  return std::move(result).value();
-}
-#endif  // FFI_TASKS_HAS_STOP_TOKEN
-
-// ----- co_await
-
-#if FFI_TASKS_HAS_COROUTINES
-namespace detail {
-
-// Shared by an awaiter and the completion callback it registers, so that
-// it outlives whichever of them goes first. `stage` decides, once, who
-// goes on with the coroutine:
-//   suspending -> finished_early  the task finished while await_suspend ran:
-//                                 the coroutine does not suspend;
-//   suspending -> suspended       await_suspend suspended it; then either
-//   suspended  -> resumed         the callback resumes it, or
-//   suspended  -> abandoned       its frame was destroyed while suspended:
-//                                 the callback leaves it alone.
-struct resume_state {
-  enum : int { suspending, suspended, finished_early, resumed, abandoned };
-  std::atomic<int> stage{suspending};
-  std::coroutine_handle<> coroutine;
-
-  // The completion callback (on the thread that finished the task).
-  void on_complete() noexcept {
-    int expected = suspending;
-    if (stage.compare_exchange_strong(expected, finished_early, std::memory_order_acq_rel,
-                                      std::memory_order_acquire)) {
-      return;  // await_suspend sees it and does not suspend
-    }
-    if (expected == suspended &&
-        stage.compare_exchange_strong(expected, resumed, std::memory_order_acq_rel,
-                                      std::memory_order_acquire)) {
-      coroutine.resume();
-    }
-    // else abandoned: the frame is gone.
-  }
-
-  // await_suspend, last step: whether the coroutine stays suspended.
-  bool suspend() noexcept {
-    int expected = suspending;
-    return stage.compare_exchange_strong(expected, suspended, std::memory_order_acq_rel,
-                                         std::memory_order_acquire);
-  }
-
-  // The frame is being destroyed: if still suspended, never resume it.
-  void abandon() noexcept {
-    int expected = suspended;
-    stage.compare_exchange_strong(expected, abandoned, std::memory_order_acq_rel,
-                                  std::memory_order_acquire);
-  }
-};
-
-#if FFI_TASKS_HAS_STOP_TOKEN
-// Whether a coroutine promise exposes a std::stop_token.
-template <class Promise, class = void>
-struct has_stop_token : std::false_type {};
-template <class Promise>
-struct has_stop_token<Promise, std::void_t<decltype(std::declval<Promise &>().get_stop_token())>>
-    : std::is_convertible<decltype(std::declval<Promise &>().get_stop_token()), std::stop_token> {};
-#endif
-
-template <class T>
-class task_awaiter {
- public:
-  explicit task_awaiter(TaskHandle<T> &&handle) noexcept : handle_(std::move(handle)) {}
-  task_awaiter(const task_awaiter &) = delete;
-  task_awaiter &operator=(const task_awaiter &) = delete;
-
-  // Runs when the co_await expression ends, and also when the coroutine's
-  // frame is destroyed while suspended here: then the callback must not
-  // resume it. The members go next: the stop link first, then the handle,
-  // which cancels the task if it still runs.
-  ~task_awaiter() {
-    if (state_) {
-      state_->abandon();
-    }
-  }
-
-  bool await_ready() const { return handle_.status() != TaskStatus::running; }
-
-  template <class Promise>
-  bool await_suspend(std::coroutine_handle<Promise> coroutine) {
-#if FFI_TASKS_HAS_STOP_TOKEN
-    if constexpr (!std::is_void<Promise>::value) {
-      if constexpr (has_stop_token<Promise>::value) {
-        // Runs at once if a stop was already requested.
-        stop_.emplace(std::stop_token(coroutine.promise().get_stop_token()), cancel_task{&handle_});
-      }
-    }
-#endif
-    auto state = std::make_shared<resume_state>();
-    state->coroutine = coroutine;
-    handle_.on_complete([state]() noexcept { state->on_complete(); });
-    state_ = state;
-    // Once suspended, the coroutine may run (and this awaiter be gone) on
-    // another thread at any moment: touch nothing but locals.
-    return state->suspend();
-  }
-
-  T await_resume() {
-#if FFI_TASKS_HAS_STOP_TOKEN
-    // Waits for a stop callback running on another thread: after this,
-    // nothing else uses the handle, which wait() consumes.
-    stop_.reset();
-#endif
-    return std::move(handle_).wait();
-  }
-
- private:
-#if FFI_TASKS_HAS_STOP_TOKEN
-  // Cancels the awaited task on a stop request (a const, thread-safe call
-  // on a handle that outlives the registration).
-  struct cancel_task {
-    const TaskHandle<T> *handle;
-    void operator()() const noexcept { static_cast<void>(handle->try_cancel()); }
-  };
-#endif
-
-  TaskHandle<T> handle_;
-  std::shared_ptr<resume_state> state_;
-#if FFI_TASKS_HAS_STOP_TOKEN
-  std::optional<std::stop_callback<cancel_task>> stop_;
-#endif
-};
-
-}  // namespace detail
-
-template <class T>
-detail::task_awaiter<T> TaskHandle<T>::operator co_await() && noexcept {
-  return detail::task_awaiter<T>(std::move(*this));
-}
-#endif  // FFI_TASKS_HAS_COROUTINES
 
 FFI_TASKS_END_NAMESPACE

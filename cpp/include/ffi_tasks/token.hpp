@@ -34,7 +34,7 @@ using CancellationToken = ::ffi_tasks::bridge::CancellationToken;
 using TaskProgress = ::ffi_tasks_progress;
 
 // A new, uncancelled token.
-rust::Box<CancellationToken> make_token();
+[[nodiscard]] rust::Box<CancellationToken> make_token();
 
 // Blocks until `token` is cancelled (true) or `timeout` passes (false).
 // The timeout saturates as TaskHandle::wait_for's does: zero or negative

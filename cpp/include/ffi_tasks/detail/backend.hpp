@@ -30,9 +30,9 @@ struct handle_vtable {
   int (*progress)(void *handle, ffi_tasks_progress *out) noexcept;
   int (*on_complete)(void *handle, ffi_tasks_callback callback, void *user_data) noexcept;
   void (*handle_destroy)(void *handle) noexcept;  // consumes the handle
-  T (*adopt)(void *result);                        // frees `result` exactly once
-  int (*error_kind)() noexcept;                    // 0: the last call succeeded
-  Error (*take_error)(const char *operation);      // the last call's error
+  T (*adopt)(void *result);                       // frees `result` exactly once
+  int (*error_kind)() noexcept;                   // 0: the last call succeeded; null: the C ABI's
+  Error (*take_error)(const char *operation);     // the last call's error
 };
 
 // Whether T looks like a rust::Box (into_raw() and a static from_raw()).
@@ -46,12 +46,13 @@ struct is_box_like<T, std::void_t<decltype(std::declval<T &>().into_raw()),
 // How a value leaves a Rust result when the traits have no adopt(): moved
 // out, then the result freed with `destroy` (even when the move throws).
 // Specialized for types whose moved-from state Rust cannot drop: rust::Box
-// (ffi_tasks/rich.hpp, included with the bridge).
+// (ffi_tasks/rich.hpp, part of ffi_tasks/bridge.hpp).
 template <class T, class = void>
 struct output_adopter {
-  static_assert(!is_box_like<T>::value,
-                "a rust::Box output needs ffi_tasks/rich.hpp (the cxx bridge): moving out of "
-                "the Rust result would leave a null Box for result_destroy to drop");
+  static_assert(
+      !is_box_like<T>::value,
+      "a rust::Box output needs ffi_tasks/rich.hpp (in ffi_tasks/bridge.hpp): moving out of "
+      "the Rust result would leave a null Box for result_destroy to drop");
 
   template <class Output, class Destroy>
   static T adopt(Output *result, Destroy destroy) {
@@ -118,6 +119,8 @@ struct backend {
     }
   }
 
+  // Only with the traits' own hooks; the C ABI's error kind is read
+  // directly (see last_error_kind), saving an indirect call per poll.
   static int error_kind() noexcept {
     if constexpr (has_error_hooks<Traits>::value) {
       return Traits::error_kind();
@@ -134,21 +137,27 @@ struct backend {
   }
 };
 
+// The kind of the error the last call through `vtable` left (0: none).
+template <class T>
+int last_error_kind(const handle_vtable<T> &vtable) noexcept {
+  return vtable.error_kind != nullptr ? vtable.error_kind() : c_last_error_kind();
+}
+
 template <class Traits>
 inline constexpr handle_vtable<typename Traits::value_type> vtable_for = {
-    &backend<Traits>::poll,           &backend<Traits>::wait,
-    &backend<Traits>::wait_timeout,   &backend<Traits>::cancel,
-    &backend<Traits>::cancelled,      &backend<Traits>::status,
-    &backend<Traits>::progress,       &backend<Traits>::on_complete,
-    &backend<Traits>::handle_destroy, &backend<Traits>::adopt,
-    &backend<Traits>::error_kind,     &backend<Traits>::take_error,
+    &backend<Traits>::poll,
+    &backend<Traits>::wait,
+    &backend<Traits>::wait_timeout,
+    &backend<Traits>::cancel,
+    &backend<Traits>::cancelled,
+    &backend<Traits>::status,
+    &backend<Traits>::progress,
+    &backend<Traits>::on_complete,
+    &backend<Traits>::handle_destroy,
+    &backend<Traits>::adopt,
+    has_error_hooks<Traits>::value ? &backend<Traits>::error_kind : nullptr,
+    &backend<Traits>::take_error,
 };
 
 }  // namespace detail
 FFI_TASKS_END_NAMESPACE
-
-// rust::Box outputs (and the layout checks of rust::String/Vec) come with
-// the bridge.
-#if defined(FFI_TASKS_HAS_BRIDGE) && FFI_TASKS_HAS_BRIDGE
-#include "ffi_tasks/rich.hpp"
-#endif

@@ -5,9 +5,7 @@
 // Every fallible bridge function clears the thread's last error on entry and,
 // when it fails, stores the typed error there and throws rust::Error (cxx's
 // Result). bridge_call catches the rust::Error and throws the exception of
-// the error's kind instead, built by detail::c_take_error (error.hpp), which
-// reads the message through the bridge as a rust::String when
-// FFI_TASKS_HAS_BRIDGE is set (no fixed-size buffer).
+// the error's kind instead, built by detail::c_take_error (error.hpp).
 #pragma once
 
 #include <utility>

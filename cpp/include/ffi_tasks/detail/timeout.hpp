@@ -23,8 +23,8 @@ inline constexpr double unlimited_timeout_ms = 4611686018427387904.0;
 
 // The InvalidArgument error of a NaN timeout or deadline.
 inline Error nan_timeout_error(const char *operation, const char *argument) {
-  return Error(ErrorKind::invalid_argument, std::string("ffi_tasks: ") + operation +
-                                                "() called with a NaN " + argument);
+  return Error(ErrorKind::invalid_argument,
+               std::string("ffi_tasks: ") + operation + "() called with a NaN " + argument);
 }
 
 // `timeout` as the C ABI's timeout, rounded up to whole milliseconds (so a
