@@ -29,7 +29,7 @@ use std::{
 };
 
 use ffi_tasks::{
-    executor::configure_global_pool,
+    global::configure_global_pool,
     pool::PoolConfig,
     task::{CancellationToken, Task, TaskHandle},
 };
@@ -697,7 +697,7 @@ fn child_burst(system: System) {
     }
     let pool_peak = match system {
         System::FtHandle | System::FtCAbi => {
-            ffi_tasks::executor::global_pool().map_or(f64::NAN, |p| p.stats().peak_threads as f64)
+            ffi_tasks::global::global_pool().map_or(f64::NAN, |p| p.stats().peak_threads as f64)
         }
         _ => f64::NAN,
     };

@@ -1,19 +1,12 @@
 //! Where tasks run: the [`Executor`] trait, the [`Job`] it runs, and the
-//! process-wide default (the built-in [`ThreadPool`] unless a user installs
-//! their own executor before the first spawn).
+//! errors of scheduling and configuring one. The process-wide default
+//! executor lives in [`crate::global`]; the built-in one in [`crate::pool`].
 
-use std::{
-    fmt,
-    sync::{Arc, OnceLock},
-};
+use std::{fmt, sync::Arc};
 
 use thiserror::Error;
 
-use crate::{
-    fork::PerFork,
-    pool::{PoolConfig, ThreadPool},
-    status::TaskStatus,
-};
+use crate::status::TaskStatus;
 
 /// One task, packaged for an executor: run it once with [`Job::run`].
 ///
@@ -61,7 +54,8 @@ impl fmt::Debug for Job {
 /// A job may block for as long as its task runs (until cancelled, for
 /// instance), so an executor must not let one blocked job hold up the others
 /// indefinitely. Implement this to route tasks to your own threads; install it
-/// process-wide with [`set_global_executor`] or pass it to
+/// process-wide with [`set_global_executor`](crate::global::set_global_executor)
+/// or pass it to
 /// [`TaskHandle::spawn_with`](crate::task::TaskHandle::spawn_with).
 pub trait Executor: Send + Sync {
     /// Schedules `job`. On error the job has been dropped (its handle reports
@@ -105,67 +99,4 @@ pub enum ConfigError {
     /// The configuration is not usable.
     #[error("invalid pool configuration: {0}")]
     Invalid(String),
-}
-
-enum Global {
-    Pool(ThreadPool),
-    Custom(Box<dyn Executor>),
-}
-
-static GLOBAL: OnceLock<Global> = OnceLock::new();
-
-fn global() -> &'static Global {
-    GLOBAL.get_or_init(|| Global::Pool(ThreadPool::new(PoolConfig::default())))
-}
-
-/// Configures the built-in pool used by [`TaskHandle::spawn`] and the
-/// functions `export_task!` generates. Must be called before the first spawn.
-///
-/// [`TaskHandle::spawn`]: crate::task::TaskHandle::spawn
-pub fn configure_global_pool(config: PoolConfig) -> Result<(), ConfigError> {
-    config.validate()?;
-    let mut config = Some(config);
-    GLOBAL.get_or_init(|| Global::Pool(ThreadPool::new(config.take().expect("set once"))));
-    if config.is_some() {
-        return Err(ConfigError::AlreadyInitialized);
-    }
-    Ok(())
-}
-
-/// Routes every task spawned without an explicit executor to `executor`
-/// instead of the built-in pool. Must be called before the first spawn.
-pub fn set_global_executor(executor: Box<dyn Executor>) -> Result<(), ConfigError> {
-    GLOBAL
-        .set(Global::Custom(executor))
-        .map_err(|_| ConfigError::AlreadyInitialized)
-}
-
-/// The built-in pool behind the global executor, or `None` when a custom
-/// executor was installed with [`set_global_executor`]. In a child of
-/// `fork()` it is a fresh pool with the same configuration: the parent's
-/// workers do not exist there.
-pub fn global_pool() -> Option<&'static ThreadPool> {
-    match global() {
-        Global::Pool(pool) => Some(this_process(pool)),
-        Global::Custom(_) => None,
-    }
-}
-
-/// The executor that tasks without an explicit one run on.
-pub fn global_executor() -> &'static dyn Executor {
-    match global() {
-        Global::Pool(pool) => this_process(pool),
-        Global::Custom(executor) => executor.as_ref(),
-    }
-}
-
-/// `pool`, or, when the process forked since it was made, this process's
-/// own fresh pool with its configuration (`crate::fork`).
-#[inline]
-fn this_process(pool: &'static ThreadPool) -> &'static ThreadPool {
-    static FORKED: PerFork<ThreadPool> = PerFork::new();
-    if !pool.forked() {
-        return pool;
-    }
-    FORKED.get_or_init(|| ThreadPool::new(pool.config().clone()))
 }

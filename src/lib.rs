@@ -45,6 +45,7 @@ pub mod error_handling;
 pub mod executor;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod global;
 pub mod panic;
 pub mod pool;
 pub mod task;

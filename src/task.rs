@@ -108,7 +108,8 @@ use anyhow::Error;
 use crate::{
     completion::{CallbackAlreadySet, Completed, Completion},
     error::{InvalidArgument, Panic, SpawnFailed},
-    executor::{global_executor, Executor, Job},
+    executor::{Executor, Job},
+    global::global_executor,
     loom::sync::Arc,
     panic::catch_unwind,
 };

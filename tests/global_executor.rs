@@ -20,10 +20,8 @@ use core_support::{assert_error, assert_no_error};
 use ffi_tasks::{
     c::{self, PoolStats},
     error::ErrorKind,
-    executor::{
-        configure_global_pool, global_executor, global_pool, set_global_executor, ConfigError,
-        Executor, Job, SpawnError,
-    },
+    executor::{ConfigError, Executor, Job, SpawnError},
+    global::{configure_global_pool, global_executor, global_pool, set_global_executor},
     pool::PoolConfig,
     task::{CancellationToken, Task, TaskHandle, TaskStatus},
 };

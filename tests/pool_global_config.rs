@@ -11,7 +11,8 @@ use core_support::{assert_error, assert_no_error, set_stale_error, Ending, Gate,
 use ffi_tasks::{
     c::{self, PoolStats},
     error::ErrorKind,
-    executor::{configure_global_pool, global_pool, set_global_executor, ConfigError},
+    executor::ConfigError,
+    global::{configure_global_pool, global_pool, set_global_executor},
     pool::{PoolConfig, ThreadPool},
     task::TaskHandle,
 };

@@ -2,7 +2,8 @@
 //! configuration is refused (its own test binary: process-global state).
 
 use ffi_tasks::{
-    executor::{configure_global_pool, global_pool, set_global_executor, ConfigError},
+    executor::ConfigError,
+    global::{configure_global_pool, global_pool, set_global_executor},
     pool::{PoolConfig, ThreadPool},
     task::{CancellationToken, Task, TaskHandle},
 };

@@ -14,7 +14,8 @@ use anyhow::Error;
 use core_support::{assert_error, assert_no_error};
 use ffi_tasks::{
     error::ErrorKind,
-    executor::{set_global_executor, Executor, Job, SpawnError},
+    executor::{Executor, Job, SpawnError},
+    global::set_global_executor,
     task::{CancellationToken, Task, TaskHandle, TaskStatus},
 };
 

@@ -11,7 +11,7 @@ use std::os::raw::c_int;
 use core_support::{assert_error, assert_no_error, Ending, Gate};
 use ffi_tasks::{
     error::ErrorKind,
-    executor::{configure_global_pool, global_pool},
+    global::{configure_global_pool, global_pool},
     pool::PoolConfig,
     task::{TaskHandle, TaskStatus},
 };

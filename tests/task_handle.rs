@@ -15,7 +15,7 @@ use anyhow::Error;
 use core_support::{Counter, Ending, Gate, PATIENCE};
 use ffi_tasks::{
     error::{AlreadyTaken, ErrorKind, InvalidArgument},
-    executor::global_executor,
+    global::global_executor,
     task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
 };
 

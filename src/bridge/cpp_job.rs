@@ -30,8 +30,8 @@ use super::{
 use crate::{
     cancel::{CancellationToken, Cancelled},
     error::NullPointer,
-    executor::global_executor,
     ffi::registry,
+    global::global_executor,
     status::TaskStatus,
     task::{Task, TaskHandle},
 };

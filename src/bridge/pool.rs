@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     error::InvalidArgument,
-    executor::{configure_global_pool, global_pool},
+    global::{configure_global_pool, global_pool},
     pool::{self, PoolConfig},
 };
 

@@ -11,8 +11,8 @@ use std::{
 use crate::{
     cancel::CancellationToken,
     error::{ErrorKind, InvalidArgument, NullPointer},
-    executor::{configure_global_pool, global_pool},
     ffi::{guard, guard_infallible, last_error::error_message_utf8},
+    global::{configure_global_pool, global_pool},
     last_error,
     pool::{PoolConfig, PoolStats},
     status::TaskStatus,

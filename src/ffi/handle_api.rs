@@ -133,7 +133,7 @@ where
         }
         // SAFETY: both non-null and valid by the caller's contract.
         let (task, token) = unsafe { ((*task).clone(), (*token).child_token()) };
-        TaskHandle::spawn_with(task, token, crate::executor::global_executor()).map(into_handle_ptr)
+        TaskHandle::spawn_with(task, token, crate::global::global_executor()).map(into_handle_ptr)
     })
 }
 
