@@ -17,6 +17,11 @@ FFI_TASKS_NIGHTLY="${FFI_TASKS_NIGHTLY:-nightly-2026-05-20}"
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# The declared minimum Rust version (`rust-version` in Cargo.toml), which
+# scripts/msrv.sh builds the library with.
+FFI_TASKS_MSRV="$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' \
+  "$(dirname "${BASH_SOURCE[0]}")/../Cargo.toml" | head -n 1)"
+
 # ---- the skip-or-fail rule ---------------------------------------------------
 
 # ft_ci: true when running under CI (CI=true, as .ci/run and CI services set).

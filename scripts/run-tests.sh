@@ -53,6 +53,7 @@ ft_section fmt "cargo fmt --check" cargo fmt --all -- --check
 ft_section clippy "cargo clippy (all targets, -D warnings)" \
   cargo clippy --workspace --all-targets -- -D warnings
 ft_section test "cargo test" cargo test --workspace
+ft_section msrv "the library with the declared rust-version (scripts/msrv.sh)" bash scripts/msrv.sh
 
 # ---- more Rust checks go here (loom, miri, ...): one ft_section each -------
 ft_section reliability "reliability: stress, proptest, faults, misuse, fuzz, shutdown, loom, Miri, TSan x 2 (docs/reliability.md)" bash scripts/reliability.sh

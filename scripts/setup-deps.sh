@@ -8,6 +8,7 @@
 #   - the rustfmt and clippy components (Rust itself must be installed: rustup)
 #   - the pinned nightly of scripts/lib.sh with miri and rust-src, and Miri's
 #     sysroot (Miri, ThreadSanitizer with -Zbuild-std, cargo fuzz)
+#   - the toolchain of the declared rust-version (scripts/msrv.sh)
 #   - cargo-fuzz
 #   - the cxxbridge CLI matching the cxx version pinned in Cargo.lock
 set -euo pipefail
@@ -93,6 +94,13 @@ if command -v rustup >/dev/null; then
   cargo "+$FFI_TASKS_NIGHTLY" miri setup >/dev/null
 else
   echo "setup-deps: rustup not found: the pinned nightly ($FFI_TASKS_NIGHTLY) is not installed" >&2
+fi
+
+# --- the declared minimum Rust version (scripts/msrv.sh) -------------------------
+if command -v rustup >/dev/null && [ -n "$FFI_TASKS_MSRV" ] &&
+   ! RUSTUP_AUTO_INSTALL=0 rustup run "$FFI_TASKS_MSRV" rustc --version >/dev/null 2>&1; then
+  echo "setup-deps: rustup toolchain install $FFI_TASKS_MSRV (the declared rust-version)"
+  rustup toolchain install "$FFI_TASKS_MSRV" --profile minimal
 fi
 
 # --- cargo-fuzz ------------------------------------------------------------------
