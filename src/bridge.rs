@@ -8,10 +8,12 @@
 //!
 //! Conventions shared by every item:
 //!
-//! * Each fallible function clears the calling thread's `LAST_ERROR` on entry
-//!   and, when it fails, stores the typed error there *and* returns `Err`
-//!   (`rust::Error` in C++), so a C++ wrapper can throw a typed exception
-//!   built from [`last_error`](ffi::last_error) without parsing the message.
+//! * Each fallible function reports a failure once, as its `Err`
+//!   (`rust::Error` in C++), whose message is `"<kind name>: <message with
+//!   its cause chain>"` (`error::BridgeError`), so a C++ wrapper throws the
+//!   typed exception from the error it caught. Bridge functions never touch
+//!   `LAST_ERROR`: [`last_error`](ffi::last_error) is for the errors of C
+//!   calls.
 //! * `CancellationToken` is the crate's own type, so a `&CancellationToken`
 //!   from C++ is also a valid `const ffi_tasks_token *` for the C ABI.
 //! * C++ jobs run through the normal `TaskHandle` machinery (`cpp_job`); their
@@ -48,7 +50,8 @@ mod ffi {
     }
 
     extern "Rust" {
-        /// Reads the calling thread's last error without clearing it.
+        /// Reads the calling thread's last error (that of the last failed C
+        /// call) without clearing it.
         fn last_error() -> LastError;
         /// Clears the calling thread's last error.
         fn clear_last_error();

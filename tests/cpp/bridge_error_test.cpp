@@ -1,6 +1,7 @@
-// The typed last error through the bridge: kind and message as one
-// rust::String, used by the C++ headers to build exceptions (no buffer
-// sizing), and the bridge's own failures as typed exceptions.
+// The typed last error of the C calls through the bridge (kind and message
+// as one rust::String, no buffer sizing), and the bridge's own failures:
+// thrown once as rust::Error carrying the kind, typed by the C++ wrappers,
+// without touching the C last error.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -74,19 +75,60 @@ TEST(BridgeErrorTest, LongMessageComesThroughWhole) {
             message.size() + std::strlen("C++ exception std::runtime_error: "));
 }
 
-TEST(BridgeErrorTest, RawBridgeCallsThrowRustErrorAndStoreTheTypedError) {
-  // A fallible bridge function throws rust::Error (cxx's Result)...
+TEST(BridgeErrorTest, RawBridgeCallsThrowRustErrorCarryingTheKind) {
+  // A fallible bridge function throws rust::Error (cxx's Result) whose
+  // what() is "<kind name>: <message>"...
   ffi_tasks::PoolOptions zero = ffi_tasks::default_pool_options();
   zero.max_threads = 0;
+  EXPECT_THROW_MSG(
+      ffi_tasks::bridge::configure_pool(zero), rust::Error,
+      "invalid_argument: cannot configure the global pool: invalid argument: invalid pool "
+      "configuration: max_threads must be at least 1");
+  // ...which the C++ wrappers turn into the typed exception, message unprefixed.
+  EXPECT_THROW_MSG(ffi_tasks::configure_pool(zero), ffi_tasks::InvalidArgument,
+                   "cannot configure the global pool: invalid argument: invalid pool "
+                   "configuration: max_threads must be at least 1");
+}
+
+TEST(BridgeErrorTest, BridgeCallsLeaveTheCLastErrorAlone) {
+  // A failed C call leaves its error...
+  add_cancel(nullptr);
+  ASSERT_EQ(ffi_tasks_last_error_kind(), FFI_TASKS_ERROR_NULL_POINTER);
+  // ...a failing bridge call reports its own error once, through the exception...
+  ffi_tasks::PoolOptions zero = ffi_tasks::default_pool_options();
+  zero.max_threads = 0;
+  EXPECT_THROW_MSG(ffi_tasks::configure_pool(zero), ffi_tasks::InvalidArgument,
+                   "cannot configure the global pool: invalid argument: invalid pool "
+                   "configuration: max_threads must be at least 1");
   EXPECT_THROW_CONTAINS(ffi_tasks::bridge::configure_pool(zero), rust::Error,
                         "max_threads must be at least 1");
-  // ...and leaves the typed error for the C++ wrappers.
-  EXPECT_EQ(ffi_tasks::bridge::last_error().kind, FFI_TASKS_ERROR_INVALID_ARGUMENT);
-  EXPECT_THROW_CONTAINS(ffi_tasks::configure_pool(zero), ffi_tasks::InvalidArgument,
-                        "max_threads must be at least 1");
-  // A successful bridge call clears it.
+  // ...and neither it nor a successful one touches the C last error.
   (void)ffi_tasks::pool_stats();
-  EXPECT_EQ(ffi_tasks::bridge::last_error().kind, 0);
+  const ffi_tasks::bridge::LastError last = ffi_tasks::bridge::last_error();
+  EXPECT_EQ(last.kind, FFI_TASKS_ERROR_NULL_POINTER);
+  EXPECT_EQ(std::string(last.message), "null pointer passed as `handle`");
+  ffi_tasks::bridge::clear_last_error();
+}
+
+TEST(BridgeErrorTest, BridgeErrorTextSplitsIntoKindAndMessage) {
+  using ffi_tasks::ErrorKind;
+  using ffi_tasks::detail::bridge_error;
+  for (int k = 1; k < FFI_TASKS_ERROR_KINDS; ++k) {
+    const ffi_tasks::Error error =
+        bridge_error(std::string(ffi_tasks_error_kind_name(k)) + ": outer: inner: root");
+    EXPECT_EQ(static_cast<int>(error.kind()), k);
+    EXPECT_STREQ(error.what(), "outer: inner: root");
+  }
+  // An empty message after a known name.
+  EXPECT_EQ(bridge_error("timed_out: ").kind(), ErrorKind::timed_out);
+  EXPECT_STREQ(bridge_error("timed_out: ").what(), "");
+  // No known name first: failed, with the whole text.
+  for (const char *text : {"no kind here", "bogus: message", "none: message", "failed:x",
+                           "invalid_argument", "", ": message", "Failed: message"}) {
+    const ffi_tasks::Error error = bridge_error(text);
+    EXPECT_EQ(error.kind(), ErrorKind::failed) << text;
+    EXPECT_STREQ(error.what(), text);
+  }
 }
 
 TEST(BridgeErrorTest, VersionsAgree) {

@@ -50,15 +50,15 @@ PoolStats pool_stats();
 inline PoolOptions default_pool_options() { return ::ffi_tasks::bridge::default_pool_options(); }
 
 inline void configure_pool(const PoolOptions &options) {
-  detail::bridge_call("configure_pool", [&] { ::ffi_tasks::bridge::configure_pool(options); });
+  detail::bridge_call([&] { ::ffi_tasks::bridge::configure_pool(options); });
 }
 
 inline PoolOptions pool_options() {
-  return detail::bridge_call("pool_options", [] { return ::ffi_tasks::bridge::pool_options(); });
+  return detail::bridge_call([] { return ::ffi_tasks::bridge::pool_options(); });
 }
 
 inline PoolStats pool_stats() {
-  return detail::bridge_call("pool_stats", [] { return ::ffi_tasks::bridge::pool_stats(); });
+  return detail::bridge_call([] { return ::ffi_tasks::bridge::pool_stats(); });
 }
 
 FFI_TASKS_END_NAMESPACE

@@ -28,6 +28,9 @@ inline std::string c_last_error_message() {
   return message;
 }
 
+// The static name of an error kind ("cancelled", ...), "unknown" otherwise.
+inline const char *c_error_kind_name(int kind) noexcept { return ffi_tasks_error_kind_name(kind); }
+
 inline const char *c_version() noexcept { return ffi_tasks_version(); }
 
 }  // namespace detail

@@ -25,6 +25,7 @@
 
 #include "ffi_tasks/cpp_job.hpp"
 #include "ffi_tasks/detail/backend.hpp"
+#include "ffi_tasks/detail/bridge_api.hpp"
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/config.hpp"
 #include "ffi_tasks/error.hpp"
@@ -253,8 +254,8 @@ Result<TaskHandle<T>> spawn_job(F &&callable, Start start) {
   std::unique_ptr<job_handle<T>> handle(new job_handle<T>{nullptr, std::move(state), false});
   try {
     handle->rust = start(std::move(job));
-  } catch (const ::rust::Error &) {
-    return c_take_error("spawn");
+  } catch (const ::rust::Error &error) {
+    return bridge_error(error.what());
   }
   return adopt_handle<job_traits<T>>(handle.release());
 }
