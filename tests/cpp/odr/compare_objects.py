@@ -7,7 +7,10 @@ one-definition rule: the linker keeps one of them for both.
 
 Compares `objdump -dr` per function, ignoring what differs between any two
 objects for the same code: offsets into .rodata (string literals) and the
-name objdump prints for the target of a not yet relocated call."""
+name objdump prints for the target of a not yet relocated call. Only
+functions with external or weak linkage are compared: a local function
+(internal linkage, or a sanitizer's per-object constructor such as
+`_sub_I_00099_1`) is each object's own and cannot break the rule."""
 import re
 import shutil
 import subprocess
@@ -34,12 +37,26 @@ def functions(obj):
     return result
 
 
+def linked_names(obj):
+    """Names (demangled) of the functions `obj` defines with external or
+    weak linkage: nm's upper-case types, plus `u` (unique global)."""
+    out = subprocess.run(["nm", "-C", "--defined-only", obj],
+                         check=True, capture_output=True, text=True).stdout
+    names = set()
+    for line in out.splitlines():
+        m = re.match(r"^\S*\s+([A-Za-z])\s+(.*)$", line)
+        if m and (m.group(1).isupper() or m.group(1) == "u"):
+            names.add(m.group(2))
+    return names
+
+
 def main():
-    if shutil.which("objdump") is None:
-        print("objdump not found: skipped")
+    if shutil.which("objdump") is None or shutil.which("nm") is None:
+        print("objdump or nm not found: skipped")
         return 77
     a, b = functions(sys.argv[1]), functions(sys.argv[2])
-    common = [name for name in a if name in b]
+    linked = linked_names(sys.argv[1]) & linked_names(sys.argv[2])
+    common = [name for name in a if name in b and name in linked]
     differ = [name for name in common if a[name] != b[name]]
     for name in differ:
         print("defined differently in the two translation units:", name)
