@@ -29,12 +29,13 @@ ft_sections_begin "=====" "" FFI_TASKS_SKIP
 memcheck() {
   # ctest -T memcheck needs the build folder's DartConfiguration.tcl, so run
   # it from there. Tests that only run build tools are not checked: labels
-  # `consumer` (cmake + cargo builds) and `compile` (compiler invocations).
+  # `consumer` (cmake + cargo builds), `compile` (compiler invocations) and
+  # `format` (clang-format).
   # `cpp-each` / `bridge-each` (one ctest per GoogleTest case) are skipped
   # too: the same tests run under valgrind as whole suites (`cpp-suite`...),
   # one valgrind start per binary instead of one per case.
   (cd build/default &&
-    ctest -T memcheck -LE '^(consumer|compile|cpp-each|bridge-each)$' -j2 --output-on-failure)
+    ctest -T memcheck -LE '^(consumer|compile|format|cpp-each|bridge-each)$' -j2 --output-on-failure)
 }
 
 # The asan preset's three steps, with the GoogleTest cases run once: as whole
