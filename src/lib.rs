@@ -57,6 +57,7 @@ pub use crate::task::Task;
 /// benchmarks that drive the exported functions as a C caller would.
 pub mod c {
     pub use crate::ffi::c_api::*;
+    pub use crate::ffi::job_api::*;
     pub use crate::ffi::{handle_api::CompletionCallback, FfiReturn};
     pub use crate::{pool::PoolStats, task::Progress};
 }

@@ -888,35 +888,15 @@ fn version_and_kind_names_are_static_strings() {
     assert_eq!(enabled, c_int::from(cfg!(feature = "handle-registry")));
 }
 
-/// The C functions the C++ layer drives a C++ job's handle with (declared in
-/// `ffi_tasks/spawn.hpp`); the same shims as any exported task's.
-mod job_c {
-    use std::{ffi::c_void, os::raw::c_int};
-
-    use ffi_tasks::c::{CompletionCallback, Progress};
-
-    extern "C" {
-        pub fn ffi_tasks_job_poll(handle: *mut c_void) -> *mut c_void;
-        pub fn ffi_tasks_job_wait(handle: *mut c_void) -> *mut c_void;
-        pub fn ffi_tasks_job_wait_timeout(handle: *mut c_void, timeout_ms: u64) -> *mut c_void;
-        pub fn ffi_tasks_job_cancel(handle: *mut c_void);
-        pub fn ffi_tasks_job_cancelled(handle: *mut c_void) -> c_int;
-        pub fn ffi_tasks_job_status(handle: *mut c_void) -> c_int;
-        pub fn ffi_tasks_job_progress(handle: *mut c_void, out: *mut Progress) -> c_int;
-        pub fn ffi_tasks_job_on_complete(
-            handle: *mut c_void,
-            callback: CompletionCallback,
-            user_data: *mut c_void,
-        ) -> c_int;
-        pub fn ffi_tasks_job_handle_destroy(handle: *mut c_void);
-        pub fn ffi_tasks_job_result_destroy(result: *mut c_void);
-    }
-}
-
 #[test]
 fn the_job_functions_of_the_bridge_reject_null_pointers() {
-    use job_c::*;
-    let null = ptr::null_mut();
+    use c::{
+        ffi_tasks_job_cancel, ffi_tasks_job_cancelled, ffi_tasks_job_handle_destroy,
+        ffi_tasks_job_on_complete, ffi_tasks_job_poll, ffi_tasks_job_progress,
+        ffi_tasks_job_result_destroy, ffi_tasks_job_status, ffi_tasks_job_wait,
+        ffi_tasks_job_wait_timeout, JobHandle,
+    };
+    let null: *mut JobHandle = ptr::null_mut();
     let done = leaked_counter();
     // SAFETY: null pointers only, each a documented error.
     unsafe {
@@ -944,7 +924,7 @@ fn the_job_functions_of_the_bridge_reject_null_pointers() {
         assert_error(ErrorKind::NullPointer, "`handle`");
         ffi_tasks_job_handle_destroy(null);
         assert_error(ErrorKind::NullPointer, "`handle`");
-        ffi_tasks_job_result_destroy(null);
+        ffi_tasks_job_result_destroy(ptr::null_mut());
         assert_error(ErrorKind::NullPointer, "`result`");
     }
     assert_eq!(done.get(), 0, "a callback on a null handle never runs");

@@ -279,37 +279,17 @@ mod guarded {
         .unwrap();
     }
 
-    /// The C functions the C++ layer drives a C++ job's handle with
-    /// (`ffi_tasks/spawn.hpp`); a job handle is a `TaskHandle<()>`.
-    mod job_c {
-        use std::{ffi::c_void, os::raw::c_int};
-
-        use ffi_tasks::c::{CompletionCallback, Progress};
-
-        extern "C" {
-            pub fn ffi_tasks_job_poll(handle: *mut c_void) -> *mut c_void;
-            pub fn ffi_tasks_job_wait(handle: *mut c_void) -> *mut c_void;
-            pub fn ffi_tasks_job_wait_timeout(handle: *mut c_void, timeout_ms: u64) -> *mut c_void;
-            pub fn ffi_tasks_job_cancel(handle: *mut c_void);
-            pub fn ffi_tasks_job_cancelled(handle: *mut c_void) -> c_int;
-            pub fn ffi_tasks_job_status(handle: *mut c_void) -> c_int;
-            pub fn ffi_tasks_job_progress(handle: *mut c_void, out: *mut Progress) -> c_int;
-            pub fn ffi_tasks_job_on_complete(
-                handle: *mut c_void,
-                callback: CompletionCallback,
-                user_data: *mut c_void,
-            ) -> c_int;
-            pub fn ffi_tasks_job_handle_destroy(handle: *mut c_void);
-        }
-    }
-
     /// Every job function on `h`, which must be rejected each time.
     ///
     /// # Safety
     ///
     /// `h` is not a live job handle (the registry must reject it).
-    unsafe fn all_job_calls_rejected(h: *mut std::ffi::c_void) {
-        use job_c::*;
+    unsafe fn all_job_calls_rejected(h: *mut ffi_tasks::c::JobHandle) {
+        use ffi_tasks::c::{
+            ffi_tasks_job_cancel, ffi_tasks_job_cancelled, ffi_tasks_job_handle_destroy,
+            ffi_tasks_job_on_complete, ffi_tasks_job_poll, ffi_tasks_job_progress,
+            ffi_tasks_job_status, ffi_tasks_job_wait, ffi_tasks_job_wait_timeout,
+        };
         // SAFETY: the registry rejects `h` before any dereference.
         unsafe {
             assert!(ffi_tasks_job_poll(h).is_null());
@@ -355,7 +335,7 @@ mod guarded {
         // SAFETY: live handle, destroyed once.
         unsafe { echo_handle_destroy(dead) };
         let mut on_stack = [0u64; 8];
-        let forged: [*mut std::ffi::c_void; 5] = [
+        let forged: [*mut ffi_tasks::c::JobHandle; 5] = [
             dead.cast(),
             on_stack.as_mut_ptr().cast(),
             0x1000 as *mut _,
