@@ -97,6 +97,24 @@ void expect_invalid(Wait wait) {
   EXPECT_EQ(task.handle.status(), ffi_tasks::TaskStatus::running);
 }
 
+// The try_ form on a running task: `poll` returns at once with an empty
+// value; then `wait` blocks until the task is released and gives its value.
+template <class Poll, class Wait>
+void expect_try_poll_then_wait(Running &task, Poll poll, Wait wait) {
+  auto polled = start_wait(task.handle, poll);
+  ASSERT_TRUE(returned(polled, task.handle));
+  const auto nothing = polled.get();
+  ASSERT_TRUE(nothing);
+  EXPECT_EQ(*nothing, std::nullopt);
+  auto waiting = start_wait(task.handle, wait);
+  example_probe_release(task.id);
+  ASSERT_TRUE(returned(waiting, task.handle));
+  const auto out = waiting.get();
+  ASSERT_TRUE(out);
+  ASSERT_TRUE(out->has_value());
+  EXPECT_EQ((*out)->value, 7u);
+}
+
 // ----- durations: wait_for
 
 TEST(TimeoutTest, WaitForZeroOrNegativePolls) {
@@ -136,19 +154,9 @@ TEST(TimeoutTest, TryWaitForNaNIsAnError) {
 
 TEST(TimeoutTest, TryWaitForSaturates) {
   Running task;
-  auto polled = start_wait(task.handle, [](auto &h) { return h.try_wait_for(hours::min()); });
-  ASSERT_TRUE(returned(polled, task.handle));
-  const auto nothing = polled.get();
-  ASSERT_TRUE(nothing);
-  EXPECT_EQ(*nothing, std::nullopt);
-  auto waiting =
-      start_wait(task.handle, [](auto &h) { return h.try_wait_for(duration<double>(kInf)); });
-  example_probe_release(task.id);
-  ASSERT_TRUE(returned(waiting, task.handle));
-  const auto out = waiting.get();
-  ASSERT_TRUE(out);
-  ASSERT_TRUE(out->has_value());
-  EXPECT_EQ((*out)->value, 7u);
+  expect_try_poll_then_wait(
+      task, [](auto &h) { return h.try_wait_for(hours::min()); },
+      [](auto &h) { return h.try_wait_for(duration<double>(kInf)); });
 }
 
 // ----- deadlines: wait_until, any clock
@@ -205,21 +213,9 @@ TEST(TimeoutTest, TryWaitUntilSaturatesAndReportsNaN) {
   ASSERT_FALSE(error);
   EXPECT_EQ(error.error().kind(), ffi_tasks::ErrorKind::invalid_argument);
   EXPECT_STREQ(error.error().what(), "ffi_tasks: wait_until() called with a NaN deadline");
-  auto polled = start_wait(
-      task.handle, [](auto &h) { return h.try_wait_until(steady_clock::time_point::min()); });
-  ASSERT_TRUE(returned(polled, task.handle));
-  const auto nothing = polled.get();
-  ASSERT_TRUE(nothing);
-  EXPECT_EQ(*nothing, std::nullopt);
-  auto waiting = start_wait(task.handle, [](auto &h) {
-    return h.try_wait_until(time_point<system_clock, hours>::max());
-  });
-  example_probe_release(task.id);
-  ASSERT_TRUE(returned(waiting, task.handle));
-  const auto out = waiting.get();
-  ASSERT_TRUE(out);
-  ASSERT_TRUE(out->has_value());
-  EXPECT_EQ((*out)->value, 7u);
+  expect_try_poll_then_wait(
+      task, [](auto &h) { return h.try_wait_until(steady_clock::time_point::min()); },
+      [](auto &h) { return h.try_wait_until(time_point<system_clock, hours>::max()); });
 }
 
 TEST(TimeoutTest, NaNOnAnEmptyHandleIsAUsageError) {
