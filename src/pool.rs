@@ -34,13 +34,7 @@
 //! delayed growth above. Its hand-offs are model-checked with loom, on this
 //! very code (`src/loom/models/pool.rs`, `scripts/loom.sh`).
 
-use std::{
-    cell::Cell,
-    collections::VecDeque,
-    io,
-    panic::{catch_unwind, AssertUnwindSafe},
-    time::Duration,
-};
+use std::{cell::Cell, collections::VecDeque, io, time::Duration};
 
 use crate::{
     executor::{ConfigError, Executor, Job, SpawnError},
@@ -56,6 +50,7 @@ use crate::{
     },
     spin::{cores, spin_until},
     status::TaskStatus,
+    unwind::catch,
 };
 
 /// How long a worker whose queue ran dry spins for a new job before it
@@ -402,8 +397,7 @@ impl Inner {
                 // `Job::run` catches panics in user code; this is a last line
                 // of defence so that a worker never unwinds out of the loop
                 // with the counters off.
-                let status = catch_unwind(AssertUnwindSafe(|| job.run_then(&on_publish)))
-                    .unwrap_or(TaskStatus::Panicked);
+                let status = catch(|| job.run_then(&on_publish)).unwrap_or(TaskStatus::Panicked);
                 self.record(status);
                 shared = self.lock();
                 shared.running -= 1;

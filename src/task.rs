@@ -101,17 +101,17 @@
 //! equals the type's alignment, `1` for `()`), must not be read through, and
 //! `result_destroy` on it is a no-op.
 
-use std::{fmt, panic::AssertUnwindSafe, time::Duration};
+use std::{fmt, time::Duration};
 
 use anyhow::Error;
 
 use crate::{
     completion::{CallbackAlreadySet, Completed, Completion},
-    error::{InvalidArgument, Panic, SpawnFailed},
+    error::{InvalidArgument, SpawnFailed},
     executor::{Executor, Job},
     global::global_executor,
     loom::sync::Arc,
-    panic::catch_unwind,
+    unwind::{catch, drop_contained, DropContained},
 };
 
 pub use crate::{
@@ -204,20 +204,19 @@ impl<T> TaskHandle<T> {
         let task_token = token.clone();
         // Dropped unrun (its job dropped by an executor or a pool shutting
         // down), the task's `Drop` must not unwind into the executor.
-        let task = crate::unwind::DropContained::new(task);
+        let task = DropContained::new(task);
         let job = Job::new(move |on_publish| {
-            let ran = catch_unwind(AssertUnwindSafe(|| task.run(&task_token)));
+            let ran = catch(|| task.run(&task_token));
             // Dropped on its own, outside the unwind of a panicking `run`: a
             // `Drop` that panics too would otherwise abort the process.
-            let dropped = catch_unwind(AssertUnwindSafe(move || drop(task.into_inner())));
+            let dropped = drop_contained(task.into_inner());
             let outcome = match (ran, dropped) {
-                (Err(payload), _) => Err(Panic::from_payload(payload).into()),
+                (Err(panic), _) => Err(panic.into()),
                 (Ok(result), Ok(())) => result,
-                (Ok(result), Err(payload)) => {
+                (Ok(result), Err(panic)) => {
                     // The output (if any) is discarded; its own `Drop` may panic.
-                    let _ = crate::unwind::drop_contained(result);
-                    Err(Error::new(Panic::from_payload(payload))
-                        .context("dropping the task panicked"))
+                    let _ = drop_contained(result);
+                    Err(Error::new(panic).context("dropping the task panicked"))
                 }
             };
             // After this, only `task_token` is left to drop on this worker
@@ -302,7 +301,7 @@ impl<T> TaskHandle<T> {
     {
         // Refused, the callback is dropped unrun: its captures' `Drop` too
         // is contained, as when it runs (`run_callback`).
-        let callback = crate::unwind::DropContained::new(callback);
+        let callback = DropContained::new(callback);
         match self
             .completion
             .set_callback(Box::new(move || (callback.into_inner())()))
@@ -331,7 +330,7 @@ impl<T> Drop for TaskHandle<T> {
         // already unwinds, where a second panic would abort the process.
         let outcome = self.completion.abandon();
         if std::thread::panicking() {
-            let _ = crate::unwind::drop_contained(outcome);
+            let _ = drop_contained(outcome);
         } else {
             drop(outcome);
         }
@@ -348,9 +347,8 @@ impl<T> fmt::Debug for TaskHandle<T> {
 }
 
 fn run_callback(callback: Box<dyn FnOnce() + Send>) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
-        drop(Panic::from_payload(payload));
-    }
+    // A panicking callback is contained (and reported by the panic hook).
+    let _ = catch(callback);
 }
 
 /// Completes the handle when the job runs, or with a [`SpawnFailed`] error
@@ -396,7 +394,7 @@ fn finish<T>(
             // The handle is gone: this thread drops the outcome (user code
             // that must not unwind out of `Job::run`), not yet counted free.
             if let Some(outcome) = abandoned {
-                let _ = crate::unwind::drop_contained(outcome);
+                let _ = drop_contained(outcome);
             }
             status
         }
