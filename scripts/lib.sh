@@ -102,6 +102,7 @@ ft_sections_begin() {
   FT_START_ALL=$SECONDS
   FT_TIMINGS=()
   FT_SKIPPED=()
+  FT_BG=()
 }
 
 # ft_section <id> <title> <command...>: a banner, the command, its time; exits
@@ -119,6 +120,7 @@ ft_section() {
   printf '\n%s %s[%s] %s %s\n' "$FT_BANNER" "$FT_LABEL" "$id" "$title" "$FT_BANNER"
   local start=$SECONDS
   if ! "$@"; then
+    ft_kill_bg
     printf '\n%s %s[%s] FAILED after %ds: %s %s\n' "$FT_BANNER" "$FT_LABEL" "$id" \
       $((SECONDS - start)) "$title" "$FT_BANNER" >&2
     if [ ${#FT_TIMINGS[@]} -gt 0 ]; then
@@ -130,8 +132,80 @@ ft_section() {
   FT_TIMINGS+=("$(printf '%-16s %4ds' "$id" $((SECONDS - start)))")
 }
 
+# ft_section_bg <id> <title> <command...>: like ft_section, but the command
+# runs in the background (for single-core checks such as the fuzzer or Miri,
+# which would leave the second core idle), its output kept in a log that
+# ft_wait_bg prints when it ends. Skipped like ft_section.
+ft_section_bg() {
+  local id=$1 title=$2
+  shift 2
+  if [[ "$FT_SKIP" == *" $id "* ]]; then
+    ft_section "$id" "$title" true
+    return 0
+  fi
+  local log
+  log=$(mktemp "${TMPDIR:-/tmp}/ffi_tasks_section_${id}_XXXXXX.log")
+  printf '\n%s %s[%s] %s: started in the background (output when it ends) %s\n' \
+    "$FT_BANNER" "$FT_LABEL" "$id" "$title" "$FT_BANNER"
+  (
+    rc=0
+    "$@" || rc=$?
+    echo "$SECONDS" >"$log.end"
+    exit "$rc"
+  ) >"$log" 2>&1 &
+  FT_BG+=("$!|$id|$SECONDS|$log|$title")
+}
+
+# ft_kill_tree <pid>: stops a process and everything it started.
+ft_kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do ft_kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
+# ft_kill_bg: stops the background sections (a foreground one failed).
+ft_kill_bg() {
+  local entry
+  for entry in "${FT_BG[@]}"; do ft_kill_tree "${entry%%|*}"; done
+  FT_BG=()
+}
+
+# ft_wait_bg: waits for every ft_section_bg command in the order they were
+# started, prints each one's output and time; exits after printing all of
+# them if any failed.
+ft_wait_bg() {
+  local entry pid id start log title rc failed=0
+  for entry in "${FT_BG[@]}"; do
+    IFS='|' read -r pid id start log title <<<"$entry"
+    rc=0
+    wait "$pid" || rc=$?
+    printf '\n%s %s[%s] %s (ran in the background) %s\n' "$FT_BANNER" "$FT_LABEL" "$id" \
+      "$title" "$FT_BANNER"
+    cat "$log"
+    local end=$SECONDS
+    [[ -s "$log.end" ]] && end=$(<"$log.end")
+    rm -f "$log" "$log.end"
+    if [[ $rc -ne 0 ]]; then
+      printf '\n%s %s[%s] FAILED (exit %d) after %ds: %s %s\n' "$FT_BANNER" "$FT_LABEL" "$id" \
+        "$rc" $((end - start)) "$title" "$FT_BANNER" >&2
+      failed=1
+    else
+      FT_TIMINGS+=("$(printf '%-16s %4ds (in the background)' "$id" $((end - start)))")
+    fi
+  done
+  FT_BG=()
+  if [[ $failed -ne 0 ]]; then
+    if [ ${#FT_TIMINGS[@]} -gt 0 ]; then
+      printf '  passed:\n' >&2
+      printf '  %s\n' "${FT_TIMINGS[@]}" >&2
+    fi
+    exit 1
+  fi
+}
+
 # ft_sections_end: the total time and each section's.
 ft_sections_end() {
+  [ ${#FT_BG[@]} -eq 0 ] || ft_wait_bg
   printf '\n%s %sall passed in %ds %s\n' "$FT_BANNER" "$FT_LABEL" $((SECONDS - FT_START_ALL)) \
     "$FT_BANNER"
   if [ ${#FT_TIMINGS[@]} -gt 0 ]; then

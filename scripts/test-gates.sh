@@ -52,7 +52,7 @@ expect 0 "SKIPPED: miri.sh: stable has no miri component" \
 expect fail "CI=true, so this check may not be skipped" \
   env -u CI FFI_TASKS_NIGHTLY=$missing \
   FFI_TASKS_SKIP="setup gates fmt clippy test cmake-default cmake-asan memcheck" \
-  FFI_TASKS_RELIABILITY_SKIP="stress proptest faults misuse fuzz shutdown loom tsan tsan-cpp" \
+  FFI_TASKS_RELIABILITY_SKIP="stress proptest proptest-registry faults misuse fuzz shutdown loom tsan tsan-cpp" \
   bash .ci/run
 
 if [[ $failures -ne 0 ]]; then
