@@ -51,8 +51,8 @@ ft_section setup "set up missing dependencies" bash scripts/setup-deps.sh
 ft_section gates "skip-or-fail rule of the deep checks (scripts/test-gates.sh)" \
   bash scripts/test-gates.sh
 ft_section fmt "cargo fmt --check" cargo fmt --all -- --check
-ft_section clippy "cargo clippy (all targets, -D warnings)" \
-  cargo clippy --workspace --all-targets -- -D warnings
+ft_section clippy "cargo clippy (all targets, all features, -D warnings)" \
+  cargo clippy --workspace --all-targets --all-features -- -D warnings
 ft_section test "cargo test" cargo test --workspace
 ft_section msrv "the library with the declared rust-version (scripts/msrv.sh)" bash scripts/msrv.sh
 

@@ -218,10 +218,10 @@ mod guarded {
             on_stack.as_mut_ptr().cast(),
             on_heap.as_ptr() as *mut EchoHandle,
             result.cast(),
-            0x1 as *mut EchoHandle,
-            0x1000 as *mut EchoHandle,
+            ptr::without_provenance_mut(0x7),
+            ptr::without_provenance_mut(0x1000),
             ptr::NonNull::dangling().as_ptr(),
-            usize::MAX as *mut EchoHandle,
+            ptr::without_provenance_mut(usize::MAX),
         ];
         for h in forged {
             // SAFETY: never live handles; the registry rejects them.
