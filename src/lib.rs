@@ -23,7 +23,8 @@
 //! bodies call those shims), the cxx bridge's declarations and generated glue
 //! (`src/bridge.rs`), one `unsafe impl Send` for a C++ job
 //! (`src/bridge/cpp_job.rs`) and the `pthread_atfork` handler with the
-//! child's pool (`src/fork.rs`). Each `unsafe` block has a `// SAFETY:`
+//! child's pool (`src/fork.rs`), and the system calls on the wait set's
+//! descriptor (`src/wake_fd.rs`). Each `unsafe` block has a `// SAFETY:`
 //! comment, and each exported function documents its pointer preconditions in a
 //! `# Safety` section; the C ABI contract in the README sums them up.
 
@@ -32,6 +33,7 @@
 
 mod cancel;
 mod completion;
+mod deadline;
 mod ffi;
 mod fork;
 mod last_error;
@@ -50,6 +52,8 @@ pub mod panic;
 pub mod pool;
 pub mod task;
 mod unwind;
+pub mod waitset;
+mod wake_fd;
 
 pub use crate::task::Task;
 
@@ -58,6 +62,7 @@ pub use crate::task::Task;
 pub mod c {
     pub use crate::ffi::c_api::*;
     pub use crate::ffi::job_api::*;
+    pub use crate::ffi::waitset_api::*;
     pub use crate::ffi::{handle_api::CompletionCallback, FfiReturn};
     pub use crate::{pool::PoolStats, task::Progress};
 }
