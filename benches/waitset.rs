@@ -155,10 +155,7 @@ mod linux {
 
     fn stats(samples: &mut [Duration]) -> (Duration, Duration) {
         samples.sort_unstable();
-        (
-            samples[samples.len() / 2],
-            samples[samples.len() * 9 / 10],
-        )
+        (samples[samples.len() / 2], samples[samples.len() * 9 / 10])
     }
 
     pub(crate) fn main() {
