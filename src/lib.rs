@@ -10,6 +10,9 @@
 //!   pointers and taken results as errors, not undefined behaviour;
 //! * handles add `wait_timeout`, a status query, completion callbacks and
 //!   progress; tokens add blocking waits and child tokens;
+//! * [wait sets](waitset) wait for many tasks at once, from a thread or an
+//!   event loop's file descriptor, and `cancel_after` gives tokens and
+//!   handles deadlines;
 //! * a cxx bridge (`src/bridge.rs`) lets C++ share tokens, read pool statistics and
 //!   run its own jobs on the same pool.
 //!

@@ -21,6 +21,29 @@
 //! an event loop drains it by calling `wait` with a zero timeout until it
 //! returns [`WaitOutcome::TimedOut`] or [`WaitOutcome::Empty`]; nobody reads
 //! the descriptor itself.
+//!
+//! ```rust
+//! use ffi_tasks::{task::{CancellationToken, Task, TaskHandle}, waitset::{WaitOutcome, WaitSet}};
+//!
+//! #[derive(Clone)]
+//! struct Square(u64);
+//! impl Task for Square {
+//!     type Output = u64;
+//!     fn run(&self, _: &CancellationToken) -> anyhow::Result<u64> { Ok(self.0 * self.0) }
+//! }
+//!
+//! let set = WaitSet::new();
+//! let handles: Vec<_> = (0..3).map(|i| TaskHandle::spawn(Square(i))).collect();
+//! for (i, h) in handles.iter().enumerate() {
+//!     set.add(h, i as u64)?;
+//! }
+//! let mut total = 0;
+//! while let WaitOutcome::Completed(tag) = set.wait(None) {
+//!     total += handles[tag as usize].poll().unwrap()?;
+//! }
+//! assert_eq!(total, 0 + 1 + 4);
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::{collections::VecDeque, io, time::Duration};
 
