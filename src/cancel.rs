@@ -222,6 +222,11 @@ impl WeakToken {
     pub(crate) fn upgrade(&self) -> Option<CancellationToken> {
         self.0.upgrade().map(|inner| CancellationToken { inner })
     }
+
+    /// Whether some clone of the token is still alive.
+    pub(crate) fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
 }
 
 impl CancellationToken {

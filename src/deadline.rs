@@ -89,7 +89,8 @@ impl CancellationToken {
     /// Cancels this token (and so its children and the tasks holding it)
     /// once `timeout` has passed, on the process's one timer thread. A zero
     /// `timeout` cancels it now, on this thread; one too large to represent
-    /// as an instant never fires. Several deadlines on one token are fine:
+    /// as an instant never fires (nor, in practice, does `u64::MAX`
+    /// milliseconds). Several deadlines on one token are fine:
     /// the earliest wins. Cannot be disarmed (cancellation is final anyway).
     ///
     /// Fails only when the timer thread cannot be started (a
@@ -119,6 +120,12 @@ impl CancellationToken {
             seq,
             token: self.downgrade(),
         });
+        // Deadlines of dropped tokens would wait in the heap until they are
+        // due: drop them each time the heap doubles (amortised O(1)).
+        let len = state.heap.len();
+        if len >= 64 && len.is_power_of_two() {
+            state.heap.retain(|entry| entry.token.alive());
+        }
         if earliest {
             timer.earlier.notify_one();
         }

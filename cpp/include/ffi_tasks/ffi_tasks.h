@@ -640,7 +640,8 @@ int ffi_tasks_waitset_fd(struct ffi_tasks_waitset *ws);
 
 /**
  * Cancels `token` once `timeout_ms` milliseconds have passed (`0`: now, on
- * this thread; a value too large for the clock, e.g. `UINT64_MAX`: never).
+ * this thread; `UINT64_MAX`, which a negative number converts to, never in
+ * practice: 584 million years).
  * One timer thread serves every deadline of the process; the token may be
  * destroyed before its deadline. `0` on success; `-1` with LAST_ERROR for a
  * null `token` or when the timer thread cannot start (`SpawnFailed`).
