@@ -145,6 +145,8 @@ fn one_timer_thread_serves_every_deadline() {
     assert_eq!(timer_threads(), 1);
 }
 
+/// Not for ThreadSanitizer, which refuses to start threads in the child of
+/// a multi-threaded `fork` (as for `tests/fork.rs`).
 #[cfg(unix)]
 #[test]
 fn a_forked_child_gets_a_timer_of_its_own() {

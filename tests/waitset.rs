@@ -519,3 +519,44 @@ fn a_finished_task_is_queued_when_added() {
     set.add(&h, 8).unwrap();
     assert_eq!(set.wait(NOW), WaitOutcome::Completed(8));
 }
+
+/// A C++ job's handle is a `TaskHandle<()>`: built here from Rust, it is
+/// added through `ffi_tasks_waitset_add_job`. With the misuse guard
+/// (`handle-registry`) a handle that `spawn` did not register is refused.
+#[test]
+fn a_job_handle_is_added_with_add_job() {
+    #[derive(Clone)]
+    struct Unit(CancellationToken);
+    impl Task for Unit {
+        type Output = ();
+        fn run(&self, _: &CancellationToken) -> Result<(), Error> {
+            self.0.wait_cancelled(PATIENCE);
+            Ok(())
+        }
+    }
+    let latch = CancellationToken::new();
+    let job: *mut c::JobHandle = Box::into_raw(Box::new(TaskHandle::spawn(Unit(latch.clone()))));
+    unsafe {
+        let ws = c::ffi_tasks_waitset_new();
+        let rc = c::ffi_tasks_waitset_add_job(ws, job, 77);
+        latch.cancel();
+        let mut tag = 0;
+        if c::ffi_tasks_handle_registry_enabled() == 1 {
+            assert_eq!(rc, -1);
+            assert_error(ErrorKind::InvalidHandle, "");
+            assert_eq!(
+                c::ffi_tasks_waitset_wait(ws, -1, &mut tag),
+                c::FFI_TASKS_WAITSET_EMPTY
+            );
+        } else {
+            assert_eq!(rc, 0);
+            assert_eq!(
+                c::ffi_tasks_waitset_wait(ws, -1, &mut tag),
+                c::FFI_TASKS_WAITSET_COMPLETED
+            );
+            assert_eq!(tag, 77);
+        }
+        c::ffi_tasks_waitset_destroy(ws);
+        drop(Box::from_raw(job));
+    }
+}
