@@ -3,7 +3,9 @@
 # explains them): first the machine, then
 #   rust  benches/compare.rs: ffi_tasks (TaskHandle and the C ABI) vs
 #         ffi_helpers 0.3, std::thread and the `blocking` pool
-#         (`cargo bench --bench compare`, about 70 s on 2 cores)
+#         (`cargo bench --bench compare`, about 70 s on 2 cores);
+#         benches/waitset.rs: task completion through a wait set's fd to an
+#         epoll loop vs a bare eventfd round trip, and their ratio
 #   cpp   cpp/bench (Google Benchmark): TaskHandle<T> vs the raw C ABI,
 #         std::async and std::thread + std::promise, built with the CMake
 #         `release` preset (about 30 s, plus the first build)
@@ -49,6 +51,10 @@ machine
 if [[ "$what" == all || "$what" == rust ]]; then
   # shellcheck disable=SC2086 # RUST_BENCH_ARGS is a list of flags
   cargo bench --bench compare -- ${RUST_BENCH_ARGS:-}
+  echo
+  # A task's completion reaching an epoll loop through a wait set's fd vs a
+  # bare eventfd round trip (benches/waitset.rs, about 10 s).
+  cargo bench --bench waitset
   echo
 fi
 

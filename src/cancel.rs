@@ -212,6 +212,30 @@ impl CancellationToken {
     }
 }
 
+/// A link to a token that does not keep it alive: what a pending deadline
+/// holds (`deadline.rs`), so that an armed deadline never keeps a dropped
+/// token's memory.
+pub(crate) struct WeakToken(Weak<Inner>);
+
+impl WeakToken {
+    /// The token, if some clone of it is still alive.
+    pub(crate) fn upgrade(&self) -> Option<CancellationToken> {
+        self.0.upgrade().map(|inner| CancellationToken { inner })
+    }
+
+    /// Whether some clone of the token is still alive.
+    pub(crate) fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+impl CancellationToken {
+    /// A link to this token that does not keep it alive.
+    pub(crate) fn downgrade(&self) -> WeakToken {
+        WeakToken(Arc::downgrade(&self.inner))
+    }
+}
+
 impl Inner {
     /// Cancels this node alone and hands back its children, or `None` if it
     /// was already cancelled.

@@ -10,6 +10,9 @@
 //!   pointers and taken results as errors, not undefined behaviour;
 //! * handles add `wait_timeout`, a status query, completion callbacks and
 //!   progress; tokens add blocking waits and child tokens;
+//! * [wait sets](waitset) wait for many tasks at once, from a thread or an
+//!   event loop's file descriptor, and `cancel_after` gives tokens and
+//!   handles deadlines;
 //! * a cxx bridge (`src/bridge.rs`) lets C++ share tokens, read pool statistics and
 //!   run its own jobs on the same pool.
 //!
@@ -23,7 +26,8 @@
 //! bodies call those shims), the cxx bridge's declarations and generated glue
 //! (`src/bridge.rs`), one `unsafe impl Send` for a C++ job
 //! (`src/bridge/cpp_job.rs`) and the `pthread_atfork` handler with the
-//! child's pool (`src/fork.rs`). Each `unsafe` block has a `// SAFETY:`
+//! child's pool (`src/fork.rs`), and the system calls on the wait set's
+//! descriptor (`src/wake_fd.rs`). Each `unsafe` block has a `// SAFETY:`
 //! comment, and each exported function documents its pointer preconditions in a
 //! `# Safety` section; the C ABI contract in the README sums them up.
 
@@ -32,6 +36,7 @@
 
 mod cancel;
 mod completion;
+mod deadline;
 mod ffi;
 mod fork;
 mod last_error;
@@ -50,6 +55,8 @@ pub mod panic;
 pub mod pool;
 pub mod task;
 mod unwind;
+pub mod waitset;
+mod wake_fd;
 
 pub use crate::task::Task;
 
@@ -58,6 +65,7 @@ pub use crate::task::Task;
 pub mod c {
     pub use crate::ffi::c_api::*;
     pub use crate::ffi::job_api::*;
+    pub use crate::ffi::waitset_api::*;
     pub use crate::ffi::{handle_api::CompletionCallback, FfiReturn};
     pub use crate::{pool::PoolStats, task::Progress};
 }

@@ -142,10 +142,19 @@ pub trait Task: Send + Sync + Clone {
 /// An opaque handle to some task which is running in the background.
 ///
 /// Dropping the handle cancels the task (it keeps running until it notices).
+///
+/// `#[repr(C)]` with the token first, whatever `T` is: the C ABI reaches the
+/// token of a handle of any task type through the handle pointer alone
+/// (`ffi_tasks_handle_cancel_after`).
+#[repr(C)]
 pub struct TaskHandle<T> {
-    completion: Arc<Completion<T>>,
     token: CancellationToken,
+    completion: Arc<Completion<T>>,
 }
+
+// The C ABI relies on it (`src/ffi/waitset_api.rs`).
+const _: () = assert!(std::mem::offset_of!(TaskHandle<u8>, token) == 0);
+const _: () = assert!(std::mem::offset_of!(TaskHandle<[u64; 3]>, token) == 0);
 
 impl<T> TaskHandle<T> {
     /// Spawn a `Task` in the background on the global executor, returning a
@@ -268,6 +277,14 @@ impl<T> TaskHandle<T> {
     /// Cancel the background task.
     pub fn cancel(&self) {
         self.token.cancel();
+    }
+
+    /// Cancels the task once `timeout` has passed (see
+    /// [`CancellationToken::cancel_after`]: zero cancels now, one timer
+    /// thread serves every deadline). A task that has finished by then is
+    /// left as it ended.
+    pub fn cancel_after(&self, timeout: Duration) -> Result<(), Error> {
+        self.token.cancel_after(timeout)
     }
 
     /// Has this task been cancelled?

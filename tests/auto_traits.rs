@@ -32,6 +32,8 @@ assert_impl_all!(TaskHandle<()>: Send, Sync);
 assert_impl_all!(TaskHandle<Cell<u8>>: Send, Sync);
 assert_not_impl_any!(TaskHandle<Rc<u8>>: Send, Sync);
 assert_not_impl_any!(TaskHandle<u64>: Clone);
+assert_impl_all!(ffi_tasks::waitset::WaitSet: Send, Sync, Debug, Default);
+assert_not_impl_any!(ffi_tasks::waitset::WaitSet: Clone);
 
 // Tokens and what they report.
 assert_impl_all!(

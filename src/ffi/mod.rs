@@ -25,6 +25,8 @@
 //!   generated header, asserted against the Rust types.
 //! * `cxx_types` lets the cxx bridge use the C ABI's enum and structs.
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
+//! * `waitset_api` exports the `ffi_tasks_waitset_*` functions (wait sets
+//!   for event loops) and the `cancel_after` deadlines.
 
 pub(crate) mod c_api;
 mod cxx_types;
@@ -35,6 +37,7 @@ pub(crate) mod last_error;
 mod layout;
 pub(crate) mod registry;
 pub(crate) mod rich;
+pub(crate) mod waitset_api;
 
 use std::{os::raw::c_int, ptr};
 
@@ -58,6 +61,12 @@ impl<T> FfiReturn for *mut T {
 }
 
 impl FfiReturn for c_int {
+    fn error_value() -> Self {
+        -1
+    }
+}
+
+impl FfiReturn for i64 {
     fn error_value() -> Self {
         -1
     }

@@ -43,6 +43,15 @@ mod imp {
         }
     }
 
+    /// Whether `addr` is a live handle of any task type.
+    pub(crate) fn check_any(addr: usize) -> Result<(), InvalidHandle> {
+        if live().contains_key(&addr) {
+            Ok(())
+        } else {
+            Err(InvalidHandle(addr))
+        }
+    }
+
     pub(crate) fn remove<H>(addr: usize) -> Result<(), InvalidHandle> {
         match live().entry(addr) {
             Entry::Occupied(e) if *e.get() == type_name::<H>() => {
@@ -68,12 +77,17 @@ mod imp {
     }
 
     #[inline(always)]
+    pub(crate) fn check_any(_addr: usize) -> Result<(), InvalidHandle> {
+        Ok(())
+    }
+
+    #[inline(always)]
     pub(crate) fn remove<H>(_addr: usize) -> Result<(), InvalidHandle> {
         Ok(())
     }
 }
 
-pub(crate) use imp::{check, insert, remove};
+pub(crate) use imp::{check, check_any, insert, remove};
 
 /// Whether this build detects invalid handles.
 pub(crate) const ENABLED: bool = cfg!(feature = "handle-registry");

@@ -126,6 +126,23 @@ typedef struct ffi_tasks_job_handle ffi_tasks_job_handle;
 #define FFI_TASKS_LAYOUT_STATS_PEAK_THREADS 56
 
 /**
+ * `ffi_tasks_waitset_wait`: a member finished and its tag was written.
+ */
+#define FFI_TASKS_WAITSET_COMPLETED 0
+
+/**
+ * `ffi_tasks_waitset_wait`, `ffi_tasks_waitset_wait_all`: the timeout passed
+ * while members were still running.
+ */
+#define FFI_TASKS_WAITSET_TIMED_OUT 1
+
+/**
+ * `ffi_tasks_waitset_wait`: nothing to wait for (no member running, no tag
+ * queued). Returned at once, whatever the timeout.
+ */
+#define FFI_TASKS_WAITSET_EMPTY 2
+
+/**
  * What kind of failure an error is. The discriminants are part of the C ABI
  * (`ffi_tasks_last_error_kind`) and never change.
  */
@@ -218,6 +235,12 @@ typedef enum ffi_tasks_status {
 typedef struct ffi_tasks_token ffi_tasks_token;
 
 /**
+ * A set of tasks to wait on together. Cheap to share between threads
+ * (`&WaitSet` is enough for every operation, from any thread).
+ */
+typedef struct ffi_tasks_waitset ffi_tasks_waitset;
+
+/**
  * A snapshot of a pool's counters.
  */
 typedef struct ffi_tasks_stats {
@@ -275,6 +298,15 @@ typedef struct ffi_tasks_progress {
  * registered with.
  */
 typedef void (*ffi_tasks_callback)(void *user_data);
+
+/**
+ * A task type's `on_complete` function, taking its handle as `void *`
+ * (`<prefix>_on_complete` through the adapter that
+ * `FFI_TASKS_DECLARE_WAITSET_ADD` defines). It must keep the `on_complete`
+ * contract: return 0 and call `callback(user_data)` exactly once, or return
+ * -1 and never call it.
+ */
+typedef int (*ffi_tasks_on_complete_fn)(void *handle, ffi_tasks_callback callback, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -505,6 +537,133 @@ void ffi_tasks_job_handle_destroy(ffi_tasks_job_handle *handle);
  */
 void ffi_tasks_job_result_destroy(void *result);
 
+/**
+ * A new, empty wait set. Free it with `ffi_tasks_waitset_destroy`.
+ */
+struct ffi_tasks_waitset *ffi_tasks_waitset_new(void);
+
+/**
+ * Destroys the set. Members still running stay running (their handles are
+ * untouched); when they finish, nothing happens. Descriptors from
+ * `ffi_tasks_waitset_fd` stay open, owned by the caller, and are never
+ * readable again. No other call on `ws` may run concurrently or follow.
+ * A null `ws` is a `NullPointer` error.
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set; it is dead afterwards.
+ */
+void ffi_tasks_waitset_destroy(struct ffi_tasks_waitset *ws);
+
+/**
+ * Adds `handle` to the set with `tag`, by registering the set's callback
+ * through `on_complete` (the handle's task type's `on_complete`, taking the
+ * handle as `void *`). Uses up the handle's one completion callback. A
+ * task already finished is queued at once. `0` on success; `-1` with
+ * LAST_ERROR set: null `ws`, `handle` or `on_complete` (`NullPointer`), or
+ * whatever `on_complete` reported (`InvalidArgument` for a handle that
+ * already has a callback, e.g. one added twice).
+ *
+ * Destroying the handle afterwards is fine: the task is cancelled and its
+ * tag arrives when it has stopped.
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set; `handle` is null or a live handle of the
+ * task type `on_complete` belongs to; `on_complete` keeps the
+ * [`OnCompleteFn`] contract.
+ */
+int ffi_tasks_waitset_add(struct ffi_tasks_waitset *ws, void *handle, ffi_tasks_on_complete_fn on_complete, uint64_t tag);
+
+/**
+ * `ffi_tasks_waitset_add` for a C++ job's handle.
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set; `handle` is null or a live job handle.
+ */
+int ffi_tasks_waitset_add_job(struct ffi_tasks_waitset *ws, ffi_tasks_job_handle *handle, uint64_t tag);
+
+/**
+ * Takes the tag of a finished member into `*tag`, waiting up to
+ * `timeout_ms` milliseconds for one (`0`: do not block; negative: no
+ * limit). Returns `FFI_TASKS_WAITSET_COMPLETED` (`*tag` written; the member
+ * left the set), `FFI_TASKS_WAITSET_TIMED_OUT`, `FFI_TASKS_WAITSET_EMPTY`
+ * (no member running and none queued: returned at once), or `-1` with
+ * LAST_ERROR set (null `ws` or `tag`; `*tag` untouched). Any number of
+ * threads may wait on one set; each finished member is returned once.
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set; `tag` is null or valid for writes.
+ */
+int ffi_tasks_waitset_wait(struct ffi_tasks_waitset *ws, int64_t timeout_ms, uint64_t *tag);
+
+/**
+ * Waits up to `timeout_ms` (`0`: do not block; negative: no limit) until no
+ * member is running. `FFI_TASKS_WAITSET_COMPLETED` when none is (at once
+ * for an empty set): the finished members' tags stay queued for
+ * `ffi_tasks_waitset_wait`. `FFI_TASKS_WAITSET_TIMED_OUT` otherwise; `-1`
+ * with LAST_ERROR for a null `ws`.
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set.
+ */
+int ffi_tasks_waitset_wait_all(struct ffi_tasks_waitset *ws, int64_t timeout_ms);
+
+/**
+ * Members whose tag `ffi_tasks_waitset_wait` has not returned yet (running,
+ * or finished and queued); `-1` with LAST_ERROR for a null `ws`.
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set.
+ */
+int64_t ffi_tasks_waitset_len(struct ffi_tasks_waitset *ws);
+
+/**
+ * A new file descriptor, owned by the caller (close it with `close(2)`
+ * when done, before or after destroying the set), readable exactly while a
+ * finished member's tag is queued: level-triggered, for epoll, poll(2),
+ * select(2) or libuv's `uv_poll`. Never read from it: drain the set with
+ * `ffi_tasks_waitset_wait(ws, 0, &tag)` until it stops returning
+ * `FFI_TASKS_WAITSET_COMPLETED`, which clears it. Each call returns a new
+ * descriptor with the same readiness. `-1` with LAST_ERROR for a null `ws`
+ * or a system error (`Failed`).
+ *
+ * # Safety
+ *
+ * `ws` is null or a live wait set.
+ */
+int ffi_tasks_waitset_fd(struct ffi_tasks_waitset *ws);
+
+/**
+ * Cancels `token` once `timeout_ms` milliseconds have passed (`0`: now, on
+ * this thread; `UINT64_MAX`, which a negative number converts to, never in
+ * practice: 584 million years).
+ * One timer thread serves every deadline of the process; the token may be
+ * destroyed before its deadline. `0` on success; `-1` with LAST_ERROR for a
+ * null `token` or when the timer thread cannot start (`SpawnFailed`).
+ *
+ * # Safety
+ *
+ * `token` is null or a live token from this API.
+ */
+int ffi_tasks_token_cancel_after(const struct ffi_tasks_token *token, uint64_t timeout_ms);
+
+/**
+ * `ffi_tasks_token_cancel_after` for the task behind `handle`: a handle of
+ * any task type (`<prefix>_spawn`, or a C++ job's `ffi_tasks_job_handle`).
+ * A task that has finished by then is left as it ended. The handle may be
+ * destroyed (or waited on) before the deadline.
+ *
+ * # Safety
+ *
+ * `handle` is null or a live task handle of any task type.
+ */
+int ffi_tasks_handle_cancel_after(void *handle, uint64_t timeout_ms);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
@@ -539,5 +698,22 @@ void ffi_tasks_job_result_destroy(void *result);
                                               ffi_tasks_callback callback, void *user_data);   \
   FFI_TASKS_EXTERN_C void prefix##_handle_destroy(prefix##_handle *handle);                    \
   FFI_TASKS_EXTERN_C void prefix##_result_destroy(output_type *result)
+
+/*
+ * Defines, after FFI_TASKS_DECLARE_TASK(prefix, ...), a typed way to add a
+ * <prefix>_handle to a wait set:
+ *   int <prefix>_waitset_add(ffi_tasks_waitset *ws, <prefix>_handle *h, uint64_t tag);
+ * (ffi_tasks_waitset_add with <prefix>_on_complete behind a void * adapter).
+ */
+#define FFI_TASKS_DECLARE_WAITSET_ADD(prefix)                                                \
+  static inline int prefix##_on_complete_erased(void *handle, ffi_tasks_callback callback,   \
+                                                void *user_data) {                           \
+    return prefix##_on_complete((prefix##_handle *)handle, callback, user_data);            \
+  }                                                                                          \
+  static inline int prefix##_waitset_add(ffi_tasks_waitset *ws, prefix##_handle *handle,     \
+                                         uint64_t tag) {                                     \
+    return ffi_tasks_waitset_add(ws, handle, prefix##_on_complete_erased, tag);              \
+  }                                                                                          \
+  typedef int prefix##_waitset_add_declared_
 
 #endif /* FFI_TASKS_H */
