@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include <time.h>
 #include <unistd.h>
 
 #include "ffi_tasks/ffi_tasks.hpp"
