@@ -8,7 +8,7 @@
 #         epoll loop vs a bare eventfd round trip, and their ratio
 #   cpp   cpp/bench (Google Benchmark): TaskHandle<T> vs the raw C ABI,
 #         std::async and std::thread + std::promise, built with the CMake
-#         `release` preset (about 30 s, plus the first build)
+#         `release` preset (about 60 s, plus the first build)
 #
 #   bash scripts/bench.sh              # both
 #   bash scripts/bench.sh rust         # or: cpp

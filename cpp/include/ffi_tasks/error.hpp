@@ -216,7 +216,10 @@ inline void throw_error(const Error &error) {
   if (error.original()) {
     std::rethrow_exception(error.original());
   }
-  detail::with_typed_error(error, [](auto &&typed) -> void { throw typed; });
+  // Moved explicitly: C++20 would move `typed` here where C++17 copies it,
+  // one more body that differs between translation units.
+  detail::with_typed_error(
+      error, [](auto &&typed) -> void { throw std::forward<decltype(typed)>(typed); });
   throw error;  // not reached: every branch above throws
 #else
   const std::string_view kind = to_string(error.kind());

@@ -434,7 +434,7 @@ Result<void> TaskHandle<T>::try_on_complete(F &&callback) {
 // poll, wait and spawn are the hot paths: the same steps as their try_*
 // forms, without building a Result.
 template <class T>
-std::optional<T> TaskHandle<T>::poll() {
+inline std::optional<T> TaskHandle<T>::poll() {
   if (raw_ != nullptr) {
     if (void *result = vtable_->poll(raw_)) {
       return std::optional<T>(vtable_->adopt(result));

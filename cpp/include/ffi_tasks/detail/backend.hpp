@@ -19,20 +19,25 @@
 FFI_TASKS_BEGIN_NAMESPACE
 namespace detail {
 
+// The entries that call the backend are not noexcept, although none of them
+// throws (a backend's functions may not, see task_traits.hpp): a noexcept
+// function that calls one the compiler must assume may throw (every extern
+// "C" function) keeps a frame of its own to call std::terminate, where
+// without it the adapter below is a single jump to the exported function.
 template <class T>
 struct handle_vtable {
-  void *(*poll)(void *handle) noexcept;
-  void *(*wait)(void *handle) noexcept;  // consumes the handle, even on error
-  void *(*wait_timeout)(void *handle, std::uint64_t timeout_ms) noexcept;
-  void (*cancel)(void *handle) noexcept;
-  int (*cancelled)(void *handle) noexcept;
-  int (*status)(void *handle) noexcept;
-  int (*progress)(void *handle, ffi_tasks_progress *out) noexcept;
-  int (*on_complete)(void *handle, ffi_tasks_callback callback, void *user_data) noexcept;
-  void (*handle_destroy)(void *handle) noexcept;  // consumes the handle
-  T (*adopt)(void *result);                       // frees `result` exactly once
-  int (*error_kind)() noexcept;                   // 0: the last call succeeded; null: the C ABI's
-  Error (*take_error)(const char *operation);     // the last call's error
+  void *(*poll)(void *handle);
+  void *(*wait)(void *handle);  // consumes the handle, even on error
+  void *(*wait_timeout)(void *handle, std::uint64_t timeout_ms);
+  void (*cancel)(void *handle);
+  int (*cancelled)(void *handle);
+  int (*status)(void *handle);
+  int (*progress)(void *handle, ffi_tasks_progress *out);
+  int (*on_complete)(void *handle, ffi_tasks_callback callback, void *user_data);
+  void (*handle_destroy)(void *handle);        // consumes the handle
+  T (*adopt)(void *result);                    // frees `result` exactly once
+  int (*error_kind)();                         // 0: the last call succeeded; null: the C ABI's
+  Error (*take_error)(const char *operation);  // the last call's error
 };
 
 // Whether T looks like a rust::Box (into_raw() and a static from_raw()).
@@ -93,21 +98,19 @@ struct backend {
   static handle_type *handle(void *h) noexcept { return static_cast<handle_type *>(h); }
   static output_type *output(void *r) noexcept { return static_cast<output_type *>(r); }
 
-  static void *poll(void *h) noexcept { return Traits::poll(handle(h)); }
-  static void *wait(void *h) noexcept { return Traits::wait(handle(h)); }
-  static void *wait_timeout(void *h, std::uint64_t ms) noexcept {
+  static void *poll(void *h) { return Traits::poll(handle(h)); }
+  static void *wait(void *h) { return Traits::wait(handle(h)); }
+  static void *wait_timeout(void *h, std::uint64_t ms) {
     return Traits::wait_timeout(handle(h), ms);
   }
-  static void cancel(void *h) noexcept { Traits::cancel(handle(h)); }
-  static int cancelled(void *h) noexcept { return Traits::cancelled(handle(h)); }
-  static int status(void *h) noexcept { return Traits::status(handle(h)); }
-  static int progress(void *h, ffi_tasks_progress *out) noexcept {
-    return Traits::progress(handle(h), out);
-  }
-  static int on_complete(void *h, ffi_tasks_callback callback, void *user_data) noexcept {
+  static void cancel(void *h) { Traits::cancel(handle(h)); }
+  static int cancelled(void *h) { return Traits::cancelled(handle(h)); }
+  static int status(void *h) { return Traits::status(handle(h)); }
+  static int progress(void *h, ffi_tasks_progress *out) { return Traits::progress(handle(h), out); }
+  static int on_complete(void *h, ffi_tasks_callback callback, void *user_data) {
     return Traits::on_complete(handle(h), callback, user_data);
   }
-  static void handle_destroy(void *h) noexcept { Traits::handle_destroy(handle(h)); }
+  static void handle_destroy(void *h) { Traits::handle_destroy(handle(h)); }
 
   static value_type adopt(void *r) {
     if constexpr (has_adopt<Traits>::value) {
@@ -121,7 +124,7 @@ struct backend {
 
   // Only with the traits' own hooks; the C ABI's error kind is read
   // directly (see last_error_kind), saving an indirect call per poll.
-  static int error_kind() noexcept {
+  static int error_kind() {
     if constexpr (has_error_hooks<Traits>::value) {
       return Traits::error_kind();
     } else {
@@ -139,7 +142,7 @@ struct backend {
 
 // The kind of the error the last call through `vtable` left (0: none).
 template <class T>
-int last_error_kind(const handle_vtable<T> &vtable) noexcept {
+int last_error_kind(const handle_vtable<T> &vtable) {
   return vtable.error_kind != nullptr ? vtable.error_kind() : c_last_error_kind();
 }
 

@@ -11,15 +11,6 @@
 #define FFI_TASKS_CPP_VERSION_MINOR 1
 #define FFI_TASKS_CPP_VERSION_PATCH 0
 
-// Everything lives in `ffi_tasks::v0`, an inline namespace, so that two
-// incompatible versions of these headers cannot silently mix in one program.
-#define FFI_TASKS_BEGIN_NAMESPACE \
-  namespace ffi_tasks {           \
-  inline namespace v0 {
-#define FFI_TASKS_END_NAMESPACE \
-  }                             \
-  }
-
 // Exceptions: detected once. Without them every throwing call aborts with
 // the error on stderr instead, and the try_* forms are the way to handle
 // errors. Define FFI_TASKS_USE_EXCEPTIONS to 0 or 1 to override.
@@ -30,6 +21,30 @@
 #define FFI_TASKS_USE_EXCEPTIONS 0
 #endif
 #endif
+
+// Everything lives in `ffi_tasks::v0::exc` (with exceptions) or
+// `ffi_tasks::v0::noexc` (without), both inline namespaces, as libraries
+// version their ABI: two incompatible versions of these headers cannot
+// silently mix in one program. The inline functions (spawn, wait,
+// throw_error, ...) behave differently with and without exceptions, so each
+// setting has its own: otherwise the linker would keep one body for every
+// translation unit (breaking the one-definition rule), and a TaskFailed
+// could abort a translation unit that catches it. A setting that changes
+// what a header's code does must be part of this namespace (see
+// docs/cpp-config.md; tests/cpp/check_config_conditionals.py checks it).
+#if FFI_TASKS_USE_EXCEPTIONS
+#define FFI_TASKS_CONFIG_NAMESPACE_ exc
+#else
+#define FFI_TASKS_CONFIG_NAMESPACE_ noexc
+#endif
+#define FFI_TASKS_BEGIN_NAMESPACE \
+  namespace ffi_tasks {           \
+  inline namespace v0 {           \
+  inline namespace FFI_TASKS_CONFIG_NAMESPACE_ {
+#define FFI_TASKS_END_NAMESPACE \
+  }                             \
+  }                             \
+  }
 
 // C++20 extras, each only where the compiler and library have it.
 #if defined(__cpp_impl_coroutine) && defined(__cpp_lib_coroutine) && __has_include(<coroutine>)
