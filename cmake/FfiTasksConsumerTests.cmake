@@ -31,7 +31,7 @@ foreach(_test consumer_package readme_quickstart)
   if(TEST ${_test})
     # One at a time: each runs cargo and a C++ build on all cores.
     set_tests_properties(${_test} PROPERTIES
-      LABELS consumer
+      LABELS "consumer;host-only"
       RESOURCE_LOCK ffi_tasks_consumer
       TIMEOUT 900)
   endif()

@@ -6,6 +6,7 @@
 #   - Corrosion 0.5 (CMake files only), taken from the Debian "trixie" suite of the
 #     mirror this machine already uses (read from its apt sources at run time)
 #   - the rustfmt and clippy components (Rust itself must be installed: rustup)
+#   - the Rust targets and Debian cross toolchains of scripts/cross.sh
 #   - the pinned nightly of scripts/lib.sh with miri and rust-src, and Miri's
 #     sysroot (Miri, ThreadSanitizer with -Zbuild-std, cargo fuzz)
 #   - the toolchain of the declared rust-version (scripts/msrv.sh)
@@ -21,6 +22,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(cmake ninja-build g++ clang clang-format libgtest-dev libgmock-dev libbenchmark-dev valgrind pkg-config python3 binutils ca-certificates)
 # libuv: the wait-set event-loop example (cpp/examples/uv_waitset.c, ctest label eventloop).
 PKGS+=(libuv1-dev)
+# The platform presets (scripts/cross.sh, docs/platforms.md): mingw-w64 and
+# wine (windows-wine), cross compilers and qemu-user (i686-qemu, aarch64-qemu),
+# libc++ (clang-libcxx), GoogleTest's source to build for each target.
+PKGS+=(g++-mingw-w64-x86-64-posix wine64 qemu-user g++-i686-linux-gnu g++-aarch64-linux-gnu
+       libc++-dev libc++abi-dev googletest)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -75,6 +81,16 @@ if command -v rustup >/dev/null; then
     if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
       echo "setup-deps: rustup component add $component"
       rustup component add "$component"
+    fi
+  done
+fi
+
+# --- Rust targets of the platform presets (scripts/cross.sh) ------------------
+if command -v rustup >/dev/null; then
+  for target in x86_64-pc-windows-gnu i686-unknown-linux-gnu aarch64-unknown-linux-gnu; do
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+      echo "setup-deps: rustup target add $target"
+      rustup target add "$target"
     fi
   done
 fi

@@ -16,8 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <threads.h>
 #include <time.h>
+
+#include "c11_threads.h"
 
 /* The layout of every struct of the C ABI is the one Rust uses: the
  * FFI_TASKS_LAYOUT_* constants come from Rust's size_of/align_of/offset_of
