@@ -33,6 +33,10 @@ if [ ! -f "$WINEPREFIX/.ffi_tasks_ready" ]; then
       x86_64-w64-mingw32-gcc -O2 -shared -static-libgcc -o "$dll" "$(dirname "$0")/wine-bcryptprimitives.c" -lbcrypt ||
         { echo "wine-run.sh: cannot build the bcryptprimitives.dll stand-in" >&2; exit 1; }
     fi
+    # The prefix's z: drive links to /. Cargo scans the source tree (which
+    # holds the build folder) for a build script's first fingerprint and
+    # stops at a folder with a Cargo.toml; without one it would walk all of /.
+    printf '# Not a package: keeps cargo from scanning this wine prefix.\n' >"$WINEPREFIX/Cargo.toml"
     touch "$WINEPREFIX/.ffi_tasks_ready"
   ) 9>"$WINEPREFIX.lock"
 fi

@@ -28,10 +28,21 @@ pub const FFI_TASKS_ERROR_KINDS: c_int = 10;
 /// `FFI_TASKS_STATUSES - 1`.
 pub const FFI_TASKS_STATUSES: c_int = 6;
 
+/// The alignment of a `uint64_t` field: 8, except on 32-bit x86 outside
+/// Windows (the i386 System V ABI), where it is 4. The structs below hold
+/// only `uint64_t`s, so it is their alignment too.
+#[cfg(not(all(target_arch = "x86", not(windows))))]
+pub const FFI_TASKS_LAYOUT_U64_ALIGN: usize = 8;
+/// The alignment of a `uint64_t` field: 8, except on 32-bit x86 outside
+/// Windows (the i386 System V ABI), where it is 4. The structs below hold
+/// only `uint64_t`s, so it is their alignment too.
+#[cfg(all(target_arch = "x86", not(windows)))]
+pub const FFI_TASKS_LAYOUT_U64_ALIGN: usize = 4;
+
 /// `sizeof(ffi_tasks_progress)`.
 pub const FFI_TASKS_LAYOUT_PROGRESS_SIZE: usize = 16;
 /// `_Alignof(ffi_tasks_progress)`.
-pub const FFI_TASKS_LAYOUT_PROGRESS_ALIGN: usize = 8;
+pub const FFI_TASKS_LAYOUT_PROGRESS_ALIGN: usize = FFI_TASKS_LAYOUT_U64_ALIGN;
 /// `offsetof(ffi_tasks_progress, done)`.
 pub const FFI_TASKS_LAYOUT_PROGRESS_DONE: usize = 0;
 /// `offsetof(ffi_tasks_progress, total)`.
@@ -40,7 +51,7 @@ pub const FFI_TASKS_LAYOUT_PROGRESS_TOTAL: usize = 8;
 /// `sizeof(ffi_tasks_stats)`.
 pub const FFI_TASKS_LAYOUT_STATS_SIZE: usize = 64;
 /// `_Alignof(ffi_tasks_stats)`.
-pub const FFI_TASKS_LAYOUT_STATS_ALIGN: usize = 8;
+pub const FFI_TASKS_LAYOUT_STATS_ALIGN: usize = FFI_TASKS_LAYOUT_U64_ALIGN;
 /// `offsetof(ffi_tasks_stats, threads)`.
 pub const FFI_TASKS_LAYOUT_STATS_THREADS: usize = 0;
 /// `offsetof(ffi_tasks_stats, idle)`.
@@ -72,6 +83,7 @@ const _: () = {
         i += 1;
     }
 
+    assert!(align_of::<u64>() == FFI_TASKS_LAYOUT_U64_ALIGN);
     assert!(size_of::<Progress>() == FFI_TASKS_LAYOUT_PROGRESS_SIZE);
     assert!(align_of::<Progress>() == FFI_TASKS_LAYOUT_PROGRESS_ALIGN);
     assert!(offset_of!(Progress, done) == FFI_TASKS_LAYOUT_PROGRESS_DONE);

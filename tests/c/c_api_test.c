@@ -24,6 +24,7 @@
  * FFI_TASKS_LAYOUT_* constants come from Rust's size_of/align_of/offset_of
  * (asserted in src/ffi/layout.rs), so a mismatch fails to compile here. */
 #define LAYOUT(cond) _Static_assert(cond, #cond)
+LAYOUT(_Alignof(uint64_t) == FFI_TASKS_LAYOUT_U64_ALIGN);
 LAYOUT(sizeof(ffi_tasks_progress) == FFI_TASKS_LAYOUT_PROGRESS_SIZE);
 LAYOUT(_Alignof(ffi_tasks_progress) == FFI_TASKS_LAYOUT_PROGRESS_ALIGN);
 LAYOUT(offsetof(ffi_tasks_progress, done) == FFI_TASKS_LAYOUT_PROGRESS_DONE);

@@ -55,6 +55,24 @@ typedef struct ffi_tasks_job_handle ffi_tasks_job_handle;
  */
 #define FFI_TASKS_STATUSES 6
 
+#if !(defined(__i386__) && !defined(_WIN32))
+/**
+ * The alignment of a `uint64_t` field: 8, except on 32-bit x86 outside
+ * Windows (the i386 System V ABI), where it is 4. The structs below hold
+ * only `uint64_t`s, so it is their alignment too.
+ */
+#define FFI_TASKS_LAYOUT_U64_ALIGN 8
+#endif
+
+#if (defined(__i386__) && !defined(_WIN32))
+/**
+ * The alignment of a `uint64_t` field: 8, except on 32-bit x86 outside
+ * Windows (the i386 System V ABI), where it is 4. The structs below hold
+ * only `uint64_t`s, so it is their alignment too.
+ */
+#define FFI_TASKS_LAYOUT_U64_ALIGN 4
+#endif
+
 /**
  * `sizeof(ffi_tasks_progress)`.
  */
@@ -63,7 +81,7 @@ typedef struct ffi_tasks_job_handle ffi_tasks_job_handle;
 /**
  * `_Alignof(ffi_tasks_progress)`.
  */
-#define FFI_TASKS_LAYOUT_PROGRESS_ALIGN 8
+#define FFI_TASKS_LAYOUT_PROGRESS_ALIGN FFI_TASKS_LAYOUT_U64_ALIGN
 
 /**
  * `offsetof(ffi_tasks_progress, done)`.
@@ -83,7 +101,7 @@ typedef struct ffi_tasks_job_handle ffi_tasks_job_handle;
 /**
  * `_Alignof(ffi_tasks_stats)`.
  */
-#define FFI_TASKS_LAYOUT_STATS_ALIGN 8
+#define FFI_TASKS_LAYOUT_STATS_ALIGN FFI_TASKS_LAYOUT_U64_ALIGN
 
 /**
  * `offsetof(ffi_tasks_stats, threads)`.
