@@ -239,6 +239,10 @@ impl WaitSet {
     /// the set with `wait(Some(Duration::ZERO))` instead. After the set is
     /// dropped it is never readable again. Each call returns a new
     /// descriptor sharing the same readiness.
+    ///
+    /// Unix only: on Windows, which has no such descriptor, it fails with an
+    /// error of kind [`io::ErrorKind::Unsupported`]; the rest of the set
+    /// works the same (docs/platforms.md).
     pub fn fd(&self) -> io::Result<i32> {
         let mut state = lock(&self.shared.state);
         if state.fd.is_none() {

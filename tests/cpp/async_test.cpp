@@ -103,7 +103,7 @@ TEST(FutureTest, DroppedFutureStillFreesResult) {
 TEST(FutureTest, ToFutureAfterOnCompleteThrowsInvalidArgument) {
   auto handle = ffi_tasks::spawn(Spin{0});
   handle.on_complete([]() noexcept {});
-  EXPECT_THROW(std::move(handle).to_future(), ffi_tasks::InvalidArgument);
+  EXPECT_THROW((void)std::move(handle).to_future(), ffi_tasks::InvalidArgument);
 }
 
 TEST(FutureTest, ToFutureOfOwnedResult) {

@@ -75,7 +75,8 @@ foreach(expected CMakeLists.txt main.cpp rust/Cargo.toml rust/src/lib.rs)
 endforeach()
 
 set(configure_args -S "${src}" -B "${build}" -G "${GENERATOR}"
-    "-DCMAKE_C_FLAGS=-Wall -Wextra -Werror" "-DCMAKE_CXX_FLAGS=-Wall -Wextra -Werror")
+    "-DCMAKE_C_FLAGS=$ENV{CFLAGS} -Wall -Wextra -Werror"
+    "-DCMAKE_CXX_FLAGS=$ENV{CXXFLAGS} -Wall -Wextra -Werror")
 if(BUILD_TYPE)
   list(APPEND configure_args "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
 endif()

@@ -648,7 +648,9 @@ int64_t ffi_tasks_waitset_len(struct ffi_tasks_waitset *ws);
  * `ffi_tasks_waitset_wait(ws, 0, &tag)` until it stops returning
  * `FFI_TASKS_WAITSET_COMPLETED`, which clears it. Each call returns a new
  * descriptor with the same readiness. `-1` with LAST_ERROR for a null `ws`
- * or a system error (`Failed`).
+ * or a system error (`Failed`). Unix only: on Windows, which has no such
+ * descriptor, always `-1` with LAST_ERROR `Failed` ("wait set descriptors
+ * need a Unix system"); the set's other functions work the same there.
  *
  * # Safety
  *

@@ -47,14 +47,16 @@
   }
 
 // C++20 extras, each only where the compiler and library have it.
-#if defined(__cpp_impl_coroutine) && defined(__cpp_lib_coroutine) && __has_include(<coroutine>)
-#define FFI_TASKS_HAS_COROUTINES 1
-#else
-#define FFI_TASKS_HAS_COROUTINES 0
-#endif
-
 #if defined(__cpp_lib_jthread) && __has_include(<stop_token>)
 #define FFI_TASKS_HAS_STOP_TOKEN 1
 #else
 #define FFI_TASKS_HAS_STOP_TOKEN 0
+#endif
+
+// co_await on a TaskHandle (ffi_tasks/coroutine.hpp) also needs
+// std::stop_token, which some libraries with coroutines lack (libc++ 14).
+#if defined(__cpp_impl_coroutine) && defined(__cpp_lib_coroutine) && __has_include(<coroutine>) && FFI_TASKS_HAS_STOP_TOKEN
+#define FFI_TASKS_HAS_COROUTINES 1
+#else
+#define FFI_TASKS_HAS_COROUTINES 0
 #endif
