@@ -49,7 +49,7 @@ using namespace std::chrono_literals;
 
 // The number of primes below each limit the demo uses (pi(limit)).
 const std::map<std::uint64_t, std::uint64_t> kPrimeCounts = {
-    {100000, 9592},    {1000000, 78498},   {3000000, 216816},
+    {100000, 9592},    {300000, 25997},    {1000000, 78498},    {3000000, 216816},
     {5000000, 348513}, {10000000, 664579}, {20000000, 1270607},
 };
 
@@ -201,7 +201,7 @@ int main(int argc, char **argv) {
   // cancelled (by hand, or by --self-test).
   const std::vector<std::uint64_t> limits =
       options->big ? std::vector<std::uint64_t>{5000000, 10000000, 20000000, 1000000000000}
-                   : std::vector<std::uint64_t>{100000, 1000000, 3000000, 1000000000000};
+                   : std::vector<std::uint64_t>{100000, 300000, 1000000, 1000000000000};
 
   QWidget window;
   window.setWindowTitle(QStringLiteral("ffi_tasks + Qt"));

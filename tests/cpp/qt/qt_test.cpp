@@ -379,23 +379,25 @@ struct Report {
   QThread *thread;
 };
 
+// Spin changes its progress (a count of wake-ups) every 50 ms, more often
+// than the watch may report; it ends when cancelled.
 TEST(QtOnProgress, ThrottledOnTheContextThreadAndTheLastOneDelivered) {
   QObject context;
-  constexpr std::uint64_t limit = 3000000;
-  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(CountPrimes{limit});
+  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(Spin{0});
   Lifetime life;
   std::vector<Report> reports;
-  const auto interval = 20ms;
+  const auto interval = 120ms;
   qt::on_progress(
       h, &context,
       [&reports, t = std::move(life.token)](Progress p) {
         reports.push_back({std::chrono::steady_clock::now(), p, QThread::currentThread()});
       },
       interval);
+  ASSERT_TRUE(pump_until([&] { return reports.size() >= 4; }));
+  h.cancel();
   // The watch ends by itself once the task has finished.
   ASSERT_TRUE(pump_until([&] { return life.destroyed(); }));
-  ASSERT_FALSE(reports.empty());
-  EXPECT_EQ(reports.back().progress, (Progress{limit, limit}));
+  EXPECT_EQ(reports.back().progress, h.progress()) << "the final progress was delivered";
   for (std::size_t i = 0; i < reports.size(); ++i) {
     EXPECT_EQ(reports[i].thread, QThread::currentThread());
     if (i > 0) {
@@ -404,7 +406,24 @@ TEST(QtOnProgress, ThrottledOnTheContextThreadAndTheLastOneDelivered) {
       EXPECT_GE(reports[i].progress.done, reports[i - 1].progress.done);
     }
   }
-  EXPECT_EQ(h.poll(), std::optional<std::uint64_t>(216816));
+  EXPECT_THROW(static_cast<void>(h.poll()), ffi_tasks::TaskCancelled);
+}
+
+// A task that reports often and finishes: its last report, (limit, limit),
+// is delivered.
+TEST(QtOnProgress, TheFinalReportOfAFinishedTask) {
+  QObject context;
+  constexpr std::uint64_t limit = 100000;
+  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(CountPrimes{limit});
+  Lifetime life;
+  std::vector<Progress> reports;
+  qt::on_progress(
+      h, &context, [&reports, t = std::move(life.token)](Progress p) { reports.push_back(p); },
+      5ms);
+  ASSERT_TRUE(pump_until([&] { return life.destroyed(); }));
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports.back(), (Progress{limit, limit}));
+  EXPECT_EQ(h.poll(), std::optional<std::uint64_t>(9592));
 }
 
 TEST(QtOnProgress, CombinesWithOnComplete) {
