@@ -15,6 +15,7 @@
 //     while it waits in the queue), f is destroyed without running, on the
 //     thread that dropped it. If obj's thread never runs its event loop
 //     again, f never runs (it is destroyed with obj).
+//   - f may delete obj, and may call back into the library.
 //   - f may throw: the exception is caught on obj's thread and reported with
 //     qCritical (fatal under QT_FATAL_CRITICALS=1); the event loop goes on.
 //     Exceptions must not unwind through Qt's event loop.
@@ -32,6 +33,7 @@
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
+#include <QtCore/QPointer>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 #include <QtCore/QtGlobal>
@@ -74,8 +76,8 @@ class executor {
   explicit executor(QObject *object);
 
   // Queues `f()` (a callable of no arguments, copied or moved) to run on the
-  // object's thread. Throws only what allocating the queued call throws
-  // (std::bad_alloc); f is then not queued.
+  // object's thread. Throws only what copying or moving f, or allocating
+  // the queued call (std::bad_alloc), throws; f is then not queued.
   template <class F>
   void execute(F &&f) const;
   template <class F>
@@ -183,12 +185,14 @@ class qt_gate {
     return gate;
   }
 
+  // Built before taking the mutex, so that user code (f's copy or
+  // destruction) runs outside it, except for moved-from copies.
   template <class F>
   void post(F &&f) {
+    qt_queued_call<std::decay_t<F>> call{std::forward<F>(f)};
     const std::lock_guard<std::mutex> lock(mutex_);
     if (object_ != nullptr) {
-      QMetaObject::invokeMethod(object_, qt_queued_call<std::decay_t<F>>{std::forward<F>(f)},
-                                Qt::QueuedConnection);
+      QMetaObject::invokeMethod(object_, std::move(call), Qt::QueuedConnection);
     }
   }
 
@@ -259,7 +263,10 @@ void qt_start_progress_watch(QObject *context, Get get, F f, std::chrono::millis
   QObject::connect(
       timer, &QTimer::timeout, timer,
       [timer, watch = qt_progress_watch<Get, F>{std::move(get), std::move(f), interval}]() mutable {
-        if (!watch.tick()) {
+        // f may delete the context, and so the timer (Qt keeps this
+        // connection alive until the call returns).
+        const QPointer<QTimer> alive(timer);
+        if (!watch.tick() && alive) {
           timer->stop();
           timer->deleteLater();
         }

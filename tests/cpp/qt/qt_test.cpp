@@ -5,6 +5,7 @@
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QObject>
+#include <QtCore/QPointer>
 #include <QtCore/QThread>
 
 #include <gtest/gtest.h>
@@ -350,6 +351,32 @@ TEST(QtOnComplete, ACallbackThatThrowsIsReported) {
   EXPECT_EQ(h.poll(), std::optional<std::uint64_t>(2)) << "the task is not affected";
 }
 
+// User code deleting the context object from its own callback (a row
+// widget closing itself when its task is done): no use after free.
+TEST(QtOnComplete, TheCallbackDeletesItsContext) {
+  auto *context = new QObject;
+  QPointer<QObject> watch(context);
+  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(Add{2, 2});
+  qt::on_complete(h, context, [context] { delete context; });
+  ASSERT_TRUE(pump_until([&] { return watch.isNull(); }));
+  EXPECT_EQ(h.poll(), std::optional<std::uint64_t>(4));
+}
+
+// A callback that calls back into the library: spawns another task and
+// registers on_complete for it on the same context.
+TEST(QtOnComplete, TheCallbackStartsAnotherTask) {
+  QObject context;
+  TaskHandle<std::uint64_t> first = ffi_tasks::spawn(Add{1, 2});
+  TaskHandle<std::uint64_t> second;
+  std::optional<std::uint64_t> result;
+  qt::on_complete(first, &context, [&] {
+    second = ffi_tasks::spawn(Add{*first.poll(), 10});
+    qt::on_complete(second, &context, [&] { result = second.poll(); });
+  });
+  ASSERT_TRUE(pump_until([&] { return result.has_value(); }));
+  EXPECT_EQ(*result, 13u);
+}
+
 TEST(QtOnComplete, Errors) {
   QObject context;
   const auto id = test_support::fresh_id();
@@ -560,6 +587,31 @@ TEST(QtOnProgress, ACallbackThatThrowsEndsTheWatch) {
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_NE(messages[0].find("bar update failed"), std::string::npos) << messages[0];
   h.cancel();
+}
+
+TEST(QtOnProgress, TheCallbackDeletesItsContext) {
+  auto *context = new QObject;
+  QPointer<QObject> watch(context);
+  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(Spin{0});
+  Lifetime life;
+  qt::on_progress(
+      h, context, [context, t = std::move(life.token)](Progress) { delete context; }, 1ms);
+  ASSERT_TRUE(pump_until([&] { return watch.isNull(); }));
+  EXPECT_TRUE(life.destroyed());
+  h.cancel();
+}
+
+// The same on the final report, after which the watch would end itself.
+TEST(QtOnProgress, TheCallbackDeletesItsContextOnTheFinalReport) {
+  auto *context = new QObject;
+  QPointer<QObject> watch(context);
+  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(Add{1, 2});
+  ASSERT_TRUE(test_support::spin_until_finished(h));
+  Lifetime life;
+  qt::on_progress(
+      h, context, [context, t = std::move(life.token)](Progress) { delete context; }, 1ms);
+  ASSERT_TRUE(pump_until([&] { return watch.isNull(); }));
+  EXPECT_TRUE(life.destroyed());
 }
 
 TEST(QtOnProgress, Errors) {
