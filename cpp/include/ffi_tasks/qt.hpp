@@ -105,7 +105,8 @@ template <class T, class F>
 // Calls `f(Progress)` on `context`'s thread while the task runs, from a
 // QTimer (a child of context) that reads the handle's progress every
 // `min_interval`: only when the progress changed, never twice within
-// `min_interval` (measured with std::chrono::steady_clock), and always with
+// `min_interval` (from the end of one call to the start of the next, by
+// std::chrono::steady_clock), and always with
 // the final progress once the task has finished (within about one interval),
 // after which the watch ends and f is destroyed. It also ends when context
 // is destroyed, when the handle is empty (reset, moved from), or when f
@@ -244,8 +245,11 @@ struct qt_progress_watch {
         return true;  // too soon (a timer may fire early): next tick
       }
       last = *progress;
-      last_time = now;
-      if (!qt_invoke("an on_progress callback", f, *progress)) {
+      const bool returned = qt_invoke("an on_progress callback", f, *progress);
+      // From the end of this call: the next one starts min_interval later
+      // at the earliest, however long this one took.
+      last_time = std::chrono::steady_clock::now();
+      if (!returned) {
         return false;
       }
     }

@@ -417,7 +417,10 @@ TEST(QtOnProgress, ThrottledOnTheContextThreadAndTheLastOneDelivered) {
   qt::on_progress(
       h, &context,
       [&reports, t = std::move(life.token)](Progress p) {
-        reports.push_back({std::chrono::steady_clock::now(), p, QThread::currentThread()});
+        // Stamped on entry: the watch measures from the end of the previous
+        // call, so entries are at least `interval` apart however slow a call.
+        const auto at = std::chrono::steady_clock::now();
+        reports.push_back({at, p, QThread::currentThread()});
       },
       interval);
   ASSERT_TRUE(pump_until([&] { return reports.size() >= 4; }));
