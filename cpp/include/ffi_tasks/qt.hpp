@@ -106,9 +106,9 @@ template <class T, class F>
 // QTimer (a child of context) that reads the handle's progress every
 // `min_interval`: only when the progress changed, never twice within
 // `min_interval` (from the end of one call to the start of the next, by
-// std::chrono::steady_clock), and always with
-// the final progress once the task has finished (within about one interval),
-// after which the watch ends and f is destroyed. It also ends when context
+// std::chrono::steady_clock), and always with the final progress once the
+// task has finished (within about one interval), after which the watch
+// ends and f is destroyed. It also ends when context
 // is destroyed, when the handle is empty (reset, moved from), or when f
 // throws (reported with qCritical). An interval below 1 ms counts as 1 ms;
 // one above INT_MAX ms as INT_MAX ms. Called on another thread than
