@@ -2,7 +2,8 @@
 # Installs what the build and tests need on a fresh Debian 12 (bookworm) machine
 # (run as root, or with sudo available). Idempotent: skips what is present.
 #   - Debian packages: cmake, ninja, g++, clang, clang-format, GoogleTest, Google
-#     Benchmark, valgrind, pkg-config, python3 and binutils (objdump) for the C++ checks
+#     Benchmark, valgrind, pkg-config, python3 and binutils (objdump) for the C++ checks,
+#     Qt 6 (qt6-base-dev, fonts-dejavu-core) for ffi_tasks/qt.hpp and the Qt demo
 #   - Corrosion 0.5 (CMake files only), taken from the Debian "trixie" suite of the
 #     mirror this machine already uses (read from its apt sources at run time)
 #   - the rustfmt and clippy components (Rust itself must be installed: rustup)
@@ -21,6 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(cmake ninja-build g++ clang clang-format libgtest-dev libgmock-dev libbenchmark-dev valgrind pkg-config python3 binutils ca-certificates)
 # libuv: the wait-set event-loop example (cpp/examples/uv_waitset.c, ctest label eventloop).
 PKGS+=(libuv1-dev)
+# Qt 6 for ffi_tasks/qt.hpp, its tests and the Qt demo (offscreen platform, DejaVu fonts).
+PKGS+=(qt6-base-dev fonts-dejavu-core)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
