@@ -12,6 +12,7 @@
 #   - the toolchain of the declared rust-version (scripts/msrv.sh)
 #   - cargo-fuzz
 #   - the cxxbridge CLI matching the cxx version pinned in Cargo.lock
+#   - the cbindgen CLI at the version Cargo.toml pins (crate headers)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -121,5 +122,14 @@ cxx_version=$(awk '/^name = "cxx"$/ {getline; gsub(/"/, "", $3); print $3; exit}
 if ! cxxbridge --version 2>/dev/null | grep -q "$cxx_version"; then
   echo "setup-deps: installing cxxbridge-cmd $cxx_version"
   cargo install cxxbridge-cmd --version "=$cxx_version" --locked --quiet
+fi
+
+# --- cbindgen CLI (same version as the cbindgen dev-dependency in Cargo.toml) --
+# Generates the header of a crate for ffi_tasks_add_crate(... HEADER).
+cbindgen_version=$(sed -n 's/^cbindgen = { version = "=\([0-9.]*\)".*/\1/p' "$root/Cargo.toml")
+[ -n "$cbindgen_version" ] || { echo "setup-deps: cbindgen not found in Cargo.toml" >&2; exit 1; }
+if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $cbindgen_version"; then
+  echo "setup-deps: installing cbindgen $cbindgen_version"
+  cargo install cbindgen --version "=$cbindgen_version" --locked --quiet
 fi
 echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion 2>/dev/null || echo 'via FetchContent'), cxxbridge $cxx_version, $FFI_TASKS_NIGHTLY with miri and rust-src, $(cargo fuzz --version 2>/dev/null || echo 'no cargo-fuzz'))"
