@@ -35,11 +35,10 @@
 
 #include "ffi_tasks/ffi_tasks.hpp"
 #include "ffi_tasks/qt.hpp"
+// cpp/example_tasks' types (CountPrimes: the primes below `limit`) and C
+// functions, from the header the build generates for that crate.
+#include "ffi_tasks_example_tasks.h"
 
-// The C++ mirror of cpp/example_tasks' CountPrimes (primes below `limit`).
-struct CountPrimes {
-  std::uint64_t limit;
-};
 FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);
 
 namespace {

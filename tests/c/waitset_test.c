@@ -23,16 +23,10 @@
 #include <sys/epoll.h>
 #endif
 
-typedef struct spin_task {
-  int return_count;
-} spin_task;
-typedef struct add_task {
-  uint64_t a;
-  uint64_t b;
-} add_task;
+/* The example tasks' types and functions (Spin, Add), from the header the
+ * build generates for cpp/example_tasks. */
+#include "ffi_tasks_example_tasks.h"
 
-FFI_TASKS_DECLARE_TASK(spin, spin_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(add, add_task, uint64_t);
 FFI_TASKS_DECLARE_WAITSET_ADD(spin);
 FFI_TASKS_DECLARE_WAITSET_ADD(add);
 
@@ -73,7 +67,7 @@ static int readable(int fd) {
 
 /* A spin task released by cancelling *token. */
 static spin_handle *held(ffi_tasks_token **token) {
-  spin_task task = {.return_count = 1};
+  Spin task = {.return_count = 1};
   *token = ffi_tasks_token_new();
   return spin_spawn_with_token(&task, *token);
 }
@@ -114,7 +108,7 @@ static int test_wait_all_and_fd_with_poll(void) {
   CHECK(ffi_tasks_waitset_wait_all(ws, 0) == FFI_TASKS_WAITSET_COMPLETED); /* empty */
   ffi_tasks_token *token;
   spin_handle *h = held(&token);
-  add_task a = {.a = 2, .b = 3};
+  Add a = {.a = 2, .b = 3};
   add_handle *quick = add_spawn(&a);
   CHECK(spin_waitset_add(ws, h, 1) == 0);
   CHECK(add_waitset_add(ws, quick, 2) == 0);
@@ -197,7 +191,7 @@ static int test_destroy_while_pending_and_handle_destroyed(void) {
 
   /* A handle destroyed while in the set: cancelled, its tag still arrives. */
   ws = ffi_tasks_waitset_new();
-  spin_task forever = {.return_count = 0};
+  Spin forever = {.return_count = 0};
   spin_handle *doomed = spin_spawn(&forever);
   CHECK(spin_waitset_add(ws, doomed, 9) == 0);
   spin_handle_destroy(doomed);
@@ -215,7 +209,7 @@ static int test_ten_thousand_members(void) {
   static unsigned char seen[N];
   ffi_tasks_waitset *ws = ffi_tasks_waitset_new();
   for (uint64_t i = 0; i < N; i++) {
-    add_task a = {.a = i, .b = 1};
+    Add a = {.a = i, .b = 1};
     handles[i] = add_spawn(&a);
     CHECK(add_waitset_add(ws, handles[i], i) == 0);
   }
@@ -264,7 +258,7 @@ static int test_several_threads_waiting(void) {
   shared_set = ffi_tasks_waitset_new();
   ffi_tasks_token *group = ffi_tasks_token_new();
   spin_handle *handles[MEMBERS];
-  spin_task task = {.return_count = 1};
+  Spin task = {.return_count = 1};
   for (int i = 0; i < MEMBERS; i++) {
     handles[i] = spin_spawn_with_token(&task, group);
     CHECK(spin_waitset_add(shared_set, handles[i], (uint64_t)i) == 0);
@@ -304,7 +298,7 @@ static int test_deadlines(void) {
 
   /* A handle deadline cancels a running task, seen through a wait set. */
   ffi_tasks_waitset *ws = ffi_tasks_waitset_new();
-  spin_task forever = {.return_count = 0};
+  Spin forever = {.return_count = 0};
   spin_handle *h = spin_spawn(&forever);
   CHECK(spin_waitset_add(ws, h, 5) == 0);
   CHECK(ffi_tasks_handle_cancel_after(h, 10) == 0);
@@ -314,7 +308,7 @@ static int test_deadlines(void) {
   spin_handle_destroy(h);
 
   /* On a finished task: left as it ended. */
-  add_task a = {.a = 1, .b = 1};
+  Add a = {.a = 1, .b = 1};
   add_handle *done = add_spawn(&a);
   CHECK(add_waitset_add(ws, done, 6) == 0);
   CHECK(ffi_tasks_waitset_wait(ws, PATIENCE_MS, &tag) == FFI_TASKS_WAITSET_COMPLETED);
