@@ -227,6 +227,12 @@ impl<T> TaskHandle<T> {
         (TaskHandle { completion, token }, job)
     }
 
+    /// A handle over `completion`, for a task started elsewhere
+    /// (`crate::async_task`).
+    pub(crate) fn from_parts(completion: Arc<Completion<T>>, token: CancellationToken) -> Self {
+        TaskHandle { completion, token }
+    }
+
     /// Check if the background task has finished.
     ///
     /// `None` while it runs; `Some(result)` once, when it has finished; after
@@ -353,10 +359,14 @@ fn run_callback(callback: Box<dyn FnOnce() + Send>) {
 
 /// Completes the handle when the job runs, or with a [`SpawnFailed`] error
 /// when the job is dropped unrun (refused or discarded by an executor).
-struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
+pub(crate) struct CompleteOnDrop<T>(pub(crate) Option<Arc<Completion<T>>>);
 
 impl<T> CompleteOnDrop<T> {
-    fn complete(&mut self, outcome: Result<T, Error>, on_publish: &dyn Fn()) -> TaskStatus {
+    pub(crate) fn complete(
+        &mut self,
+        outcome: Result<T, Error>,
+        on_publish: &dyn Fn(),
+    ) -> TaskStatus {
         let completion = self.0.take().expect("a job runs once");
         let status = finish(&completion, outcome, on_publish);
         // Possibly the last reference, but never the last owner of an

@@ -25,10 +25,13 @@
 //!   generated header, asserted against the Rust types.
 //! * `cxx_types` lets the cxx bridge use the C ABI's enum and structs.
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
+//! * `exported` is what `export_task!` needs of a task type, blocking or
+//!   async (its output and how to spawn it).
 
 pub(crate) mod c_api;
 mod cxx_types;
 mod export_task;
+pub(crate) mod exported;
 pub(crate) mod handle_api;
 pub(crate) mod job_api;
 pub(crate) mod last_error;
