@@ -64,6 +64,14 @@ struct Probe3 {
   std::uint32_t mode;
 };
 
+// An async task (export_task!'s AsyncTask: form): counts a start, reports
+// progress 3/10, then waits (holding no thread) until example_probe_release(id);
+// a future dropped before that counts as a seen cancellation.
+struct AsyncProbe {
+  std::uint64_t id;
+  std::uint64_t value;
+};
+
 // Output () ; fails with "unit task failed" when fail != 0.
 struct UnitTask {
   int fail;
@@ -103,6 +111,7 @@ FFI_TASKS_CPP_TASK(probe2, Probe2, ThrowingOutput);
 FFI_TASKS_CPP_TASK_OWNED(probe3, Probe3, ProbeOutput);
 FFI_TASKS_CPP_TASK(unit, UnitTask, ffi_tasks::Unit);
 FFI_TASKS_CPP_TASK(hash, HashBuffer, std::uint64_t);
+FFI_TASKS_CPP_TASK(async_probe, AsyncProbe, ProbeOutput);
 
 // ----- observers exported by the example tasks crate
 
@@ -112,6 +121,7 @@ std::uint64_t example_probe_saw_cancel(std::uint64_t id);
 void example_probe_release(std::uint64_t id);
 int example_probe_wait_started(std::uint64_t id, std::uint64_t count, std::uint64_t timeout_ms);
 int example_probe_wait_drops(std::uint64_t id, std::uint64_t count, std::uint64_t timeout_ms);
+int example_probe_wait_saw_cancel(std::uint64_t id, std::uint64_t count, std::uint64_t timeout_ms);
 }
 
 namespace test_support {
