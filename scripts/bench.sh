@@ -3,7 +3,11 @@
 # explains them): first the machine, then
 #   rust  benches/compare.rs: ffi_tasks (TaskHandle and the C ABI) vs
 #         ffi_helpers 0.3, std::thread and the `blocking` pool
-#         (`cargo bench --bench compare`, about 70 s on 2 cores)
+#         (`cargo bench --bench compare`, about 70 s on 2 cores);
+#         benches/async_tasks.rs: 100,000 pending async tasks (threads, RSS
+#         per task) vs blocking tasks and ffi_helpers (a thread each), and the
+#         async vs blocking spawn -> wait round trip
+#         (`cargo bench --bench async_tasks`, about 20 s)
 #   cpp   cpp/bench (Google Benchmark): TaskHandle<T> vs the raw C ABI,
 #         std::async and std::thread + std::promise, built with the CMake
 #         `release` preset (about 30 s, plus the first build)
@@ -49,6 +53,9 @@ machine
 if [[ "$what" == all || "$what" == rust ]]; then
   # shellcheck disable=SC2086 # RUST_BENCH_ARGS is a list of flags
   cargo bench --bench compare -- ${RUST_BENCH_ARGS:-}
+  echo
+  # shellcheck disable=SC2086 # RUST_BENCH_ARGS is a list of flags
+  cargo bench --bench async_tasks -- ${RUST_BENCH_ARGS:-}
   echo
 fi
 
