@@ -16,8 +16,9 @@
 //!   (the pool), and a wake submits the next one: while the future is
 //!   pending no thread is held, so thousands of pending tasks cost memory,
 //!   not threads;
-//! * with the `tokio` feature, [`TaskHandle::spawn_async_on`] hands it to a
-//!   tokio runtime instead, so that tokio's timers and sockets work in it.
+//! * with the `tokio` feature, `TaskHandle::spawn_async_on` hands it to a
+//!   tokio runtime instead, so that tokio's timers and sockets work in it
+//!   (and `TokioExecutor` runs the built-in driver's polls on one).
 //!
 //! Either way, cancelling the token (or dropping the handle) drops the future
 //! at its next poll and the task ends `Cancelled`; the cancel wakes the
