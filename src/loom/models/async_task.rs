@@ -60,7 +60,10 @@ struct Exec(StdArc<Queue>);
 impl Executor for Exec {
     fn execute(&self, job: Job) -> Result<(), SpawnError> {
         self.0.submitted.fetch_add(1, Ordering::SeqCst);
-        lock(&self.0.jobs).push_back(job);
+        let mut jobs = lock(&self.0.jobs);
+        // The models run one task: its jobs come one at a time.
+        assert!(jobs.is_empty(), "a second job of the task was submitted");
+        jobs.push_back(job);
         Ok(())
     }
 }
@@ -182,6 +185,41 @@ fn a_wake_racing_the_poll_is_not_lost() {
         assert_eq!(outcome.unwrap(), 7);
         assert!(shared.polls.load(Ordering::SeqCst) <= 2);
         assert_eq!(shared.drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// Two wakers race each other and the poll that is about to register
+/// them: at most one job is queued at a time (asserted by the queue), the
+/// second poll sees the gate open, and nothing is left queued.
+#[test]
+fn two_wakes_racing_the_poll_queue_one_job() {
+    model(&[0], || {
+        let (exec, shared, handle) = spawn(false);
+        exec.0.pop().expect("the first poll").run();
+        let waker = lock(&shared.gate).1.clone().expect("pending");
+        lock(&shared.gate).0 = true;
+        let other = {
+            let waker = waker.clone();
+            thread::Builder::new().spawn(move || waker.wake()).unwrap()
+        };
+        let worker = {
+            let queue = exec.0.clone();
+            thread::Builder::new()
+                .spawn(move || {
+                    if let Some(job) = queue.pop() {
+                        job.run();
+                    }
+                })
+                .unwrap()
+        };
+        waker.wake_by_ref();
+        other.join().unwrap();
+        worker.join().unwrap();
+        exec.0.drain();
+        assert_eq!(handle.poll().expect("completed").unwrap(), 7);
+        assert_eq!(shared.polls.load(Ordering::SeqCst), 2, "one re-poll");
+        drop(waker);
+        assert!(lock(&exec.0.jobs).is_empty());
     });
 }
 
