@@ -1,6 +1,6 @@
 //! The async driver's poll/wake state machine (`src/async_task/driver.rs`):
 //! a wake racing the poll that registers the waker (no lost wake, never two
-//! polls at once), a cancel racing the poll of a future that never wakes,
+//! polls at once), two wakes racing it (one job queued at a time), a cancel racing the poll of a future that never wakes,
 //! a waker used while and after the task completes, and a job dropped unrun
 //! while the task is woken.
 //!
