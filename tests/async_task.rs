@@ -398,6 +398,78 @@ fn an_executor_that_refuses_a_later_poll_ends_the_task_spawn_failed() {
     t.dropped.wait_for(1);
 }
 
+/// Runs the first job on a thread, checking that `Job::run` does not
+/// unwind; panics in `execute` for every later job.
+struct PanicsLater {
+    calls: AtomicUsize,
+    escaped: Arc<AtomicUsize>,
+    /// Bumped once the first job's thread is done.
+    ran: Counter,
+}
+
+impl Executor for PanicsLater {
+    fn execute(&self, job: Job) -> Result<(), SpawnError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) > 0 {
+            panic!("executor panics");
+        }
+        let (escaped, ran) = (self.escaped.clone(), self.ran.clone());
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run()));
+            if outcome.is_err() {
+                escaped.fetch_add(1, Ordering::SeqCst);
+            }
+            ran.bump();
+        });
+        Ok(())
+    }
+}
+
+#[test]
+fn an_executor_that_panics_on_a_later_poll_ends_the_task_and_job_run_does_not_unwind() {
+    let signal = Signal::default();
+    let t = task(Plan::AfterSignal(signal.clone(), 1));
+    let escaped = Arc::new(AtomicUsize::new(0));
+    let ran = Counter::new();
+    let executor = PanicsLater {
+        calls: AtomicUsize::new(0),
+        escaped: escaped.clone(),
+        ran: ran.clone(),
+    };
+    let handle =
+        TaskHandle::spawn_async_with(t.clone(), CancellationToken::new(), executor).unwrap();
+    eventually("the future waits", || signal.last_waker().is_some());
+    // The wake runs on this thread: the executor's panic must not reach it.
+    signal.fire();
+    let outcome = handle
+        .wait_timeout(PATIENCE)
+        .expect("ended, not left waiting");
+    assert_eq!(kind_of(outcome), ErrorKind::SpawnFailed);
+    t.dropped.wait_for(1);
+    ran.wait_for(1);
+    assert_eq!(escaped.load(Ordering::SeqCst), 0, "Job::run unwound");
+}
+
+#[test]
+fn a_wake_during_the_poll_with_an_executor_that_panics_is_contained() {
+    let escaped = Arc::new(AtomicUsize::new(0));
+    let ran = Counter::new();
+    let executor = PanicsLater {
+        calls: AtomicUsize::new(0),
+        escaped: escaped.clone(),
+        ran: ran.clone(),
+    };
+    let t = task(Plan::WakeDuringPoll);
+    let handle =
+        TaskHandle::spawn_async_with(t.clone(), CancellationToken::new(), executor).unwrap();
+    let outcome = handle
+        .wait_timeout(PATIENCE)
+        .expect("ended, not left waiting");
+    assert_eq!(kind_of(outcome), ErrorKind::SpawnFailed);
+    t.dropped.wait_for(1);
+    ran.wait_for(1);
+    assert_eq!(escaped.load(Ordering::SeqCst), 0, "Job::run unwound");
+}
+
 #[test]
 fn ten_thousand_pending_tasks_hold_no_threads() {
     const TASKS: usize = 10_000;

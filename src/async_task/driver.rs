@@ -24,7 +24,9 @@
 //! * Wakes after `Done` do nothing; a waker may outlive the task.
 //! * A job that an executor drops without running it (refused, or discarded
 //!   on shutdown) ends the task with a `SpawnFailed` error instead of
-//!   leaving its handle waiting forever.
+//!   leaving its handle waiting forever; so does an executor that panics in
+//!   `execute` when a wake re-submits (the panic goes no further: not into
+//!   the waker's caller, not out of `Job::run`).
 //!
 //! Model-checked with loom: `src/loom/models/async_task.rs`.
 
@@ -48,6 +50,7 @@ use crate::{
     },
     status::TaskStatus,
     task::CompleteOnDrop,
+    unwind::catch,
 };
 
 /// No job exists; the future waits for a wake.
@@ -112,6 +115,14 @@ impl<K: AsyncTask + 'static> Core<K> {
         self.executor.get().execute(job)
     }
 
+    /// [`Core::submit`] from a wake or the end of a poll, where nothing can
+    /// be reported: the executor's panic is contained (the job it was given
+    /// is dropped in the unwind, which ends the task `SpawnFailed`), so it
+    /// never reaches a waker's caller or unwinds out of `Job::run`.
+    fn resubmit(self: &StdArc<Self>) {
+        let _ = catch(|| self.submit());
+    }
+
     fn run(self: &StdArc<Self>, on_publish: &dyn Fn()) -> TaskStatus {
         if self
             .state
@@ -169,7 +180,7 @@ impl<K: AsyncTask + 'static> Core<K> {
                 .compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) if next == SCHEDULED => {
-                    let _ = self.submit();
+                    self.resubmit();
                     return;
                 }
                 Ok(_) => return,
@@ -201,7 +212,7 @@ impl<K: AsyncTask + 'static> Core<K> {
                 .compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) if next == SCHEDULED => {
-                    let _ = self.submit();
+                    self.resubmit();
                     return;
                 }
                 Ok(_) => return,
