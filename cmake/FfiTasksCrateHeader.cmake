@@ -15,6 +15,7 @@
 #      the size and alignment rustc gave the task and its output; read here
 #      as text (file(STRINGS)), so nothing built for the target is run;
 #   2. each task's Output type, from its `impl Task for T { type Output = O; ...}`
+#      (or `impl AsyncTask for T`)
 #      in the crate's sources (`type Output` must come before the methods);
 #   3. the C definitions of the task and output types and of the crate's own
 #      `#[no_mangle] extern "C"` functions: cbindgen, run on src/lib.rs;
@@ -113,11 +114,12 @@ foreach(prefix IN LISTS prefixes)
   set(task "${task_of_${prefix}}")
   list(APPEND exported_types "${task}")
   if(NOT sources_text MATCHES
-     "impl${ws}+${path}Task${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Output${ws}*=${ws}*([^;]+);")
+     "impl${ws}+${path}(Async)?Task${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Output${ws}*=${ws}*([^;]+);")
     message(FATAL_ERROR "${header_name}: found no `impl Task for ${task} { type Output = ...; }` "
+                        "(or `impl AsyncTask for ...`) "
                         "under ${SOURCE_DIR}/src (write `type Output` before the methods)")
   endif()
-  set(output "${CMAKE_MATCH_3}")
+  set(output "${CMAKE_MATCH_4}")
   string(REGEX REPLACE "${ws}+" "" output "${output}")
   string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" output "${output}")
   if(output STREQUAL "()")

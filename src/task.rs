@@ -236,6 +236,12 @@ impl<T> TaskHandle<T> {
         (TaskHandle { completion, token }, job)
     }
 
+    /// A handle over `completion`, for a task started elsewhere
+    /// (`crate::async_task`).
+    pub(crate) fn from_parts(completion: Arc<Completion<T>>, token: CancellationToken) -> Self {
+        TaskHandle { completion, token }
+    }
+
     /// Check if the background task has finished.
     ///
     /// `None` while it runs; `Some(result)` once, when it has finished; after
@@ -371,13 +377,13 @@ fn run_callback(callback: Box<dyn FnOnce() + Send>) {
 
 /// Completes the handle when the job runs, or with a [`SpawnFailed`] error
 /// when the job is dropped unrun (refused or discarded by an executor).
-struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
+pub(crate) struct CompleteOnDrop<T>(pub(crate) Option<Arc<Completion<T>>>);
 
 impl<T> CompleteOnDrop<T> {
     /// Completes the handle from the job's body: the executor's
     /// `publishing` hook (see [`Job::new`]) runs as the outcome is published,
     /// if nothing is left to run here after that.
-    fn complete(&mut self, outcome: Result<T, Error>) -> TaskStatus {
+    pub(crate) fn complete(&mut self, outcome: Result<T, Error>) -> TaskStatus {
         let completion = self.0.take().expect("a job runs once");
         let status = finish(&completion, outcome, &executor::publishing);
         // Possibly the last reference, but never the last owner of an
@@ -386,6 +392,15 @@ impl<T> CompleteOnDrop<T> {
         // `publishing` told the executor nothing is left to run.
         drop(completion);
         status
+    }
+
+    /// Like [`complete`](Self::complete), but never tells the executor that
+    /// nothing is left to run: for a job whose runner still has user code to
+    /// run after the outcome is published (an async task's job dropping its
+    /// reference to a custom executor).
+    pub(crate) fn complete_quietly(&mut self, outcome: Result<T, Error>) -> TaskStatus {
+        let completion = self.0.take().expect("a job runs once");
+        finish(&completion, outcome, &|| {})
     }
 }
 

@@ -38,6 +38,13 @@
 /// }
 /// ```
 ///
+/// An [`AsyncTask`] is exported the same way, with `AsyncTask: MyTask;` in
+/// place of `Task: MyTask;` (either form): the same keys, the same C
+/// signatures and the same handle, so C and C++ callers (`TaskHandle<T>`,
+/// `FFI_TASKS_DECLARE_TASK`) use it exactly as a blocking task. Its future
+/// is polled on the global executor without holding a thread while it waits
+/// (see [`async_task`](crate::async_task)).
+///
 /// The prefix form gives exactly the names that `FFI_TASKS_DECLARE_TASK(my,
 /// ...)` declares in C (`ffi_tasks/ffi_tasks.h`) and `FFI_TASKS_CPP_TASK(my,
 /// ...)` in C++ (`ffi_tasks/task_traits.hpp`), so one line on each side is
@@ -124,10 +131,26 @@
 /// ```
 ///
 /// [`Task`]: crate::Task
+/// [`AsyncTask`]: crate::async_task::AsyncTask
 /// [`TaskStatus`]: crate::task::TaskStatus
 /// [`ErrorKind`]: crate::error::ErrorKind
 #[macro_export]
 macro_rules! export_task {
+    ($( #[$attr:meta] )* AsyncTask: $Task:ty; $( $rest:tt )*) => {
+        const _: () = {
+            impl $crate::__private::Exported for $Task {
+                type Output = <$Task as $crate::async_task::AsyncTask>::Output;
+
+                fn spawn(
+                    task: &Self,
+                    parent: ::core::option::Option<&$crate::task::CancellationToken>,
+                ) -> $crate::__private::SpawnResult<Self::Output> {
+                    $crate::__private::spawn_async(task, parent)
+                }
+            }
+        };
+        $crate::export_task! { $( #[$attr] )* Task: $Task; $( $rest )* }
+    };
     ($( #[$attr:meta] )* Task: $Task:ty; prefix: $prefix:ident; $( $rest:tt )*) => {
         $crate::__export_task! { @prefix [$( #[$attr] )*] $Task; $prefix; $( $rest )* }
     };

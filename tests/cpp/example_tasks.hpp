@@ -60,6 +60,7 @@ FFI_TASKS_CPP_TASK(probe2, Probe2, ThrowingOutput);
 FFI_TASKS_CPP_TASK_OWNED(probe3, Probe3, ProbeOutput);
 FFI_TASKS_CPP_TASK(unit, UnitTask, ffi_tasks::Unit);
 FFI_TASKS_CPP_TASK(hash, HashBuffer, std::uint64_t);
+FFI_TASKS_CPP_TASK(async_probe, AsyncProbe, ProbeOutput);
 
 namespace test_support {
 

@@ -331,6 +331,7 @@ pub extern "C" fn example_probe_saw_cancel(id: u64) -> u64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn example_probe_release(id: u64) {
     probe_counters::update(id, |c| c.released += 1);
+    async_probe::wake(id);
 }
 
 /// Blocks until `count` [`Probe`] runs with this `id` have started (their
@@ -484,6 +485,9 @@ ffi_tasks::export_task! {
     Task: HashBuffer;
     prefix: hash;
 }
+
+/// An async task, exported as `async_probe_*`.
+pub mod async_probe;
 
 /// Tasks whose outputs are `String`, `Vec<u8>`, `Vec<u64>` and `Box<Blob>`,
 /// for C++'s `rust::String`, `rust::Vec<T>` and `rust::Box<T>` (cxx bridge).
