@@ -19,6 +19,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PKGS=(cmake ninja-build g++ clang clang-format libgtest-dev libgmock-dev libbenchmark-dev valgrind pkg-config python3 binutils ca-certificates)
+# standalone asio: the ffi_tasks/asio.hpp adapter's test (tests/cpp/asio_test.cpp)
+PKGS+=(libasio-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
