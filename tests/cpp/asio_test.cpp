@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <future>
 #include <stdexcept>
@@ -128,6 +129,7 @@ TEST(AsioAsyncWaitTest, UseFuture) {
   EXPECT_THROW(bad.get(), ffi_tasks::TaskFailed);
 }
 
+#if defined(ASIO_HAS_CO_AWAIT)
 asio::awaitable<std::uint64_t> sum_of_two() {
   std::uint64_t a =
       co_await ffi_tasks::async_wait(ffi_tasks::spawn(Add{1, 2}), asio::use_awaitable);
@@ -147,6 +149,16 @@ TEST(AsioAsyncWaitTest, UseAwaitable) {
   io.run();
   EXPECT_EQ(result.get(), 110u);
 }
+#else
+// asio 1.22 enables use_awaitable only where it detects coroutine support
+// (not with clang and libstdc++): skipped there, a failure under CI.
+TEST(AsioAsyncWaitTest, UseAwaitable) {
+  if (std::getenv("CI") != nullptr) {
+    FAIL() << "asio has no co_await support with this compiler";
+  }
+  GTEST_SKIP() << "asio has no co_await support with this compiler";
+}
+#endif
 
 TEST(AsioAsyncWaitTest, CancellationSlotCancelsTheTask) {
   asio::io_context io;
