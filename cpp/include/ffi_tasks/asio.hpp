@@ -7,11 +7,14 @@
 //   std::future<std::uint64_t> f = ffi_tasks::async_wait(std::move(h), asio::use_future);
 //   std::uint64_t n = co_await ffi_tasks::async_wait(std::move(h), asio::use_awaitable);
 //
-// Executors: an io_context (held by reference: it must outlive the
-// completion) and every asio executor (io_context::executor_type, strands,
-// thread_pool executors, any_io_executor) are ffi_tasks executors
+// Executors: an io_context and every asio executor (io_context::executor_type,
+// strands, thread_pool executors, any_io_executor) are ffi_tasks executors
 // (executor.hpp); functions go through asio::post, so they never run inline
-// inside the call that hands them over.
+// inside the call that hands them over. A pending on_complete / resume_on /
+// on_progress keeps an executor that counts as outstanding work until its
+// completion is handed over: io_context::run() does not return before
+// (so, as for any asio operation, let run() return before destroying the
+// io_context; a task that never finishes keeps run() running).
 //
 // async_wait(std::move(handle), token) follows asio's completion-token
 // protocol (asio::async_initiate) with the signature
@@ -27,7 +30,9 @@
 // handle (an empty one throws UsageError) and uses its one completion
 // callback (one already used: the handler gets InvalidArgument). If the
 // executor is destroyed before it runs the completion, the handler is
-// destroyed without being called (as for any asio operation).
+// destroyed without being called (as for any asio operation). If run()
+// exits by an exception (a handler threw), call it again (after restart())
+// before destroying the io_context: pending completions still count on it.
 #pragma once
 
 #include <asio.hpp>
@@ -48,9 +53,25 @@
 
 FFI_TASKS_BEGIN_NAMESPACE
 
-// An io_context is an executor: functions are posted to it.
+namespace detail {
+// An asio executor that counts as outstanding work, where it can.
+template <class E>
+auto asio_tracked(const E &ex) {
+  if constexpr (asio::can_prefer<const E &,
+                                 asio::execution::outstanding_work_t::tracked_t>::value) {
+    return asio::prefer(ex, asio::execution::outstanding_work.tracked);
+  } else {
+    return ex;
+  }
+}
+}  // namespace detail
+
+// An io_context is an executor: functions are posted to it. A registration
+// keeps its executor as outstanding work, so run() waits for the
+// completion (and returns after it).
 template <>
 struct executor_traits<asio::io_context> {
+  static auto hold(asio::io_context &io) { return detail::asio_tracked(io.get_executor()); }
   template <class F>
   static void execute(asio::io_context &io, F &&f) {
     asio::post(io, std::forward<F>(f));
@@ -62,6 +83,7 @@ struct executor_traits<asio::io_context> {
 template <class E>
 struct executor_traits<
     E, std::enable_if_t<asio::execution::is_executor<E>::value || asio::is_executor<E>::value>> {
+  static auto hold(E &ex) { return detail::asio_tracked(ex); }
   template <class F>
   static void execute(E &ex, F &&f) {
     asio::post(ex, std::forward<F>(f));
@@ -86,13 +108,18 @@ struct asio_wait_op {
   asio_wait_op(TaskHandle<T> &&h, Handler &&hd)
       : handle(std::move(h)),
         handler(std::move(hd)),
-        work(asio::prefer(asio::get_associated_executor(handler),
-                          asio::execution::outstanding_work.tracked)) {}
+        work(std::in_place, asio::prefer(asio::get_associated_executor(handler),
+                                         asio::execution::outstanding_work.tracked)) {}
 
   // Posts the completion to the handler's executor (from any thread).
+  // The op's work is released here, once the completion is queued (which
+  // counts as work itself): whatever runs after this function touches
+  // nothing of the executor's context.
   static void post_completion(const std::shared_ptr<asio_wait_op> &op) noexcept {
+    auto work = std::move(*op->work);
+    op->work.reset();
     try {
-      asio::post(op->work, [op]() { op->complete(); });
+      asio::post(work, [op]() { op->complete(); });
     } catch (...) {
       executor_threw();
     }
@@ -130,8 +157,8 @@ struct asio_wait_op {
 
   TaskHandle<T> handle;
   Handler handler;
-  std::decay_t<decltype(asio::prefer(std::declval<executor_type>(),
-                                     asio::execution::outstanding_work.tracked))>
+  std::optional<std::decay_t<decltype(asio::prefer(std::declval<executor_type>(),
+                                                   asio::execution::outstanding_work.tracked))>>
       work;
   std::optional<Error> registration_error;
 };

@@ -25,9 +25,10 @@
 //   - the function throws when the executor runs it: the exception reaches
 //     the executor (asio's io_context::run() rethrows it, for instance); the
 //     library's state stays consistent.
-// An executor is copied (decayed) into the registration; one that cannot
-// be copied (an asio::io_context, say) is held by reference and must outlive
-// the completion.
+// A registration keeps a copy of the executor (or what
+// executor_traits<E>::hold gives), destroyed on the thread that hands the
+// function over, just after; an executor that cannot be copied is held by
+// reference. Either way it must outlive that hand-over.
 #pragma once
 
 #include <cstdio>
@@ -44,6 +45,10 @@ FFI_TASKS_BEGIN_NAMESPACE
 // another name: specialize it with a `template <class F> static void
 // execute(E &, F &&)`. A specialization takes precedence over the members;
 // the primary template is empty (then ex.execute(f), else ex.post(f)).
+// A specialization may also say what a registration keeps of the executor
+// until the completion is handed over, with a static `hold(E &)` returning
+// an executor (asio.hpp keeps an executor counting as outstanding work, so
+// that io_context::run() does not return while a completion is pending).
 template <class E, class = void>
 struct executor_traits {};
 
@@ -125,16 +130,41 @@ void execute(E &ex, F &&f) {
 
 namespace detail {
 
-// An executor as a registration keeps it: a copy, or a pointer to one that
-// cannot be copied (it must outlive the completion).
-template <class E, bool Copyable = std::is_copy_constructible<std::decay_t<E>>::value>
-struct stored_executor {
-  std::decay_t<E> ex;
-  explicit stored_executor(E &&e) : ex(std::forward<E>(e)) {}
-  std::decay_t<E> &get() noexcept { return ex; }
+// Whether executor_traits<D> says what to keep of an executor (hold).
+template <class D, class = void>
+struct has_hold : std::false_type {};
+template <class D>
+struct has_hold<D, std::void_t<decltype(executor_traits<D>::hold(std::declval<D &>()))>>
+    : std::true_type {};
+
+// What a registration keeps of an executor: what executor_traits<E>::hold
+// returns (an asio executor that counts as outstanding work, say), else a
+// copy, else a pointer to one that cannot be copied (it must outlive the
+// completion).
+template <class E, class D = std::remove_cv_t<std::remove_reference_t<E>>,
+          int Kind = has_hold<D>::value                     ? 0
+                     : std::is_copy_constructible<D>::value ? 1
+                                                            : 2>
+struct stored_executor;
+
+template <class E, class D>
+struct stored_executor<E, D, 0> {
+  using held_type = std::decay_t<decltype(executor_traits<D>::hold(std::declval<D &>()))>;
+  held_type ex;
+  explicit stored_executor(E &&e) : ex(executor_traits<D>::hold(e)) {}
+  held_type &get() noexcept { return ex; }
 };
-template <class E>
-struct stored_executor<E, false> {
+template <class E, class D>
+struct stored_executor<E, D, 1> {
+  D ex;
+  explicit stored_executor(E &&e) : ex(std::forward<E>(e)) {}
+  D &get() noexcept { return ex; }
+};
+template <class E, class D>
+struct stored_executor<E, D, 2> {
+  static_assert(std::is_lvalue_reference<E>::value,
+                "ffi_tasks: an executor that cannot be copied is held by reference: pass an "
+                "lvalue that outlives the completion");
   std::remove_reference_t<E> *ex;
   explicit stored_executor(E &&e) noexcept : ex(&e) {}
   std::remove_reference_t<E> &get() noexcept { return *ex; }
