@@ -83,7 +83,7 @@ struct executor_traits<asio::io_context> {
 template <class E>
 struct executor_traits<
     E, std::enable_if_t<asio::execution::is_executor<E>::value || asio::is_executor<E>::value>> {
-  static auto hold(E &ex) { return detail::asio_tracked(ex); }
+  static auto hold(const E &ex) { return detail::asio_tracked(ex); }
   template <class F>
   static void execute(E &ex, F &&f) {
     asio::post(ex, std::forward<F>(f));
