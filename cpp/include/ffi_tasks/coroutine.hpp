@@ -68,6 +68,10 @@ namespace detail {
 //   suspended  -> resumed         the callback resumes it, or
 //   suspended  -> abandoned       its frame was destroyed while suspended:
 //                                 the callback leaves it alone.
+// With resume_on, the coroutine always suspends; whichever of the callback
+// (finish_first) and await_suspend comes second posts resume() to the
+// executor, which goes suspended -> resumed unless the frame was abandoned
+// meanwhile.
 struct resume_state {
   enum : int { suspending, suspended, finished_early, resumed, abandoned };
   std::atomic<int> stage{suspending};
