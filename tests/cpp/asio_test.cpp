@@ -12,9 +12,12 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "example_tasks.hpp"
 #include "ffi_tasks/asio.hpp"
+#include "ffi_tasks/progress.hpp"
+#include "ffi_tasks/when.hpp"
 
 using ffi_tasks::TaskHandle;
 
@@ -221,6 +224,30 @@ TEST(AsioAsyncWaitTest, ManyOperationsOnOneIoContext) {
   io.run();
   EXPECT_EQ(calls, 500);
   EXPECT_EQ(total, 499u * 500u / 2u);
+}
+
+// The event-loop example proposed for the README, as written there.
+TEST(AsioAsyncWaitTest, ReadmeEventLoopExample) {
+  using namespace std::chrono_literals;
+  std::vector<ffi_tasks::Progress> progress;
+  std::uint64_t result = 0;
+
+  asio::io_context io;
+  auto both =
+      ffi_tasks::when_all(ffi_tasks::spawn(CountPrimes{100000}), ffi_tasks::spawn(Add{1, 2}));
+  both.on_progress(
+      io, [&](ffi_tasks::Progress p) { progress.push_back(p); }, 100ms);
+  ffi_tasks::async_wait(std::move(both),
+                        asio::bind_executor(io, [&](std::exception_ptr error, auto values) {
+                          if (!error) {
+                            result = std::get<0>(values) + std::get<1>(values);
+                          }
+                        }));
+  io.run();  // returns when the result and the last progress report were delivered
+
+  EXPECT_EQ(result, 9592u + 3u);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back(), (ffi_tasks::Progress{2, 2}));
 }
 
 }  // namespace
