@@ -25,6 +25,8 @@ PKGS=(cmake ninja-build g++ clang clang-format libgtest-dev libgmock-dev libbenc
 PKGS+=(libuv1-dev)
 # Qt 6 for ffi_tasks/qt.hpp, its tests and the Qt demo (offscreen platform, DejaVu fonts).
 PKGS+=(qt6-base-dev fonts-dejavu-core)
+# standalone asio: the ffi_tasks/asio.hpp adapter's test (tests/cpp/asio_test.cpp)
+PKGS+=(libasio-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
