@@ -299,6 +299,10 @@ fn a_waker_used_after_completion_does_nothing() {
     let stale = signal.last_waker().unwrap();
     signal.fire();
     assert_eq!(handle.wait().unwrap(), 3);
+    // The worker counts its job after the outcome is published: wait for it.
+    eventually("the worker is done with the last poll", || {
+        pool.stats().running == 0
+    });
     let before = pool.stats();
     for _ in 0..100 {
         stale.wake_by_ref();
