@@ -3,6 +3,9 @@
 // context object lives elsewhere).
 #include "ffi_tasks/qt.hpp"
 
+#include "ffi_tasks/executor.hpp"
+#include "ffi_tasks/progress.hpp"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
@@ -255,6 +258,37 @@ TEST(QtOnComplete, RunsOnTheContextThreadWithTheResult) {
   ASSERT_TRUE(pump_until([&] { return ran_on != nullptr; }));
   EXPECT_EQ(ran_on, QThread::currentThread());
   EXPECT_EQ(result, std::optional<std::uint64_t>(9592));
+}
+
+// qt::executor is an executor in the sense of executor.hpp: the generic
+// on_complete(ex, f) and on_progress(ex, f, interval) run through it on the
+// object's thread.
+static_assert(ffi_tasks::is_executor_v<qt::executor>, "qt::executor is an executor");
+
+TEST(QtExecutor, DrivesTheGenericOnCompleteAndOnProgress) {
+  QObject context;
+  TaskHandle<std::uint64_t> h = ffi_tasks::spawn(CountPrimes{100000});
+  std::vector<Progress> reports;
+  bool progress_off_thread = false;
+  h.on_progress(
+      qt::executor{&context},
+      [&](Progress p) {
+        progress_off_thread |= QThread::currentThread() != context.thread();
+        reports.push_back(p);
+      },
+      1ms);
+  QThread *ran_on = nullptr;
+  std::optional<std::uint64_t> result;
+  h.on_complete(qt::executor{&context}, [&] {
+    ran_on = QThread::currentThread();
+    result = h.poll();
+  });
+  ASSERT_TRUE(pump_until([&] { return ran_on != nullptr; }));
+  EXPECT_EQ(ran_on, context.thread());
+  EXPECT_EQ(result, std::optional<std::uint64_t>(9592));
+  // The last report is always delivered, after the completion at the latest.
+  ASSERT_TRUE(pump_until([&] { return !reports.empty(); }));
+  EXPECT_FALSE(progress_off_thread);
 }
 
 TEST(QtOnComplete, RunsOnAContextInAnotherQThread) {
