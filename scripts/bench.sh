@@ -68,9 +68,13 @@ if [[ "$what" == all || "$what" == cpp ]]; then
   bash scripts/setup-deps.sh >&2
   build_dir=${FFI_TASKS_BENCH_BUILD_DIR:-build/release}
   cmake --preset release -B "$build_dir" >&2
-  cmake --build "$build_dir" --target ffi_tasks_cpp_bench >&2
+  cmake --build "$build_dir" --target ffi_tasks_cpp_bench ffi_tasks_cpp_bench_when >&2
   # shellcheck disable=SC2086 # CPP_BENCH_ARGS is a list of flags
   "$(cat "$build_dir/ffi_tasks_cpp_bench_path.txt")" ${CPP_BENCH_ARGS:-}
+  echo
+  echo "## C++: when_all / when_any, cost per input (s_per_input: seconds per input, flat as N grows = O(1))"
+  echo
+  "$(cat "$build_dir/ffi_tasks_cpp_bench_when_path.txt")"
   echo
 fi
 
