@@ -4,6 +4,8 @@
 #                      the prebuilt library, with their own Rust crate) against
 #                      this build, installed with `cmake --install` into a
 #                      scratch prefix and found with find_package(ffi_tasks)
+#   consumer_subdirectory
+#                      the same project with add_subdirectory(<this source>)
 #   readme_quickstart  the README's quick start, extracted from README.md and
 #                      built exactly as pasted through add_subdirectory, with
 #                      warnings as errors (tests/readme/run_quickstart.cmake)
@@ -23,11 +25,16 @@ if(FFI_TASKS_INSTALL)
       "-DLIBDIR=${CMAKE_INSTALL_LIBDIR}"
       -P "${PROJECT_SOURCE_DIR}/tests/consumer/run_consumer.cmake")
 endif()
+add_test(NAME consumer_subdirectory
+  COMMAND "${CMAKE_COMMAND}" -DMODE=subdirectory ${_ffi_tasks_downstream_common}
+    "-DMAIN_BUILD_DIR=${PROJECT_BINARY_DIR}"
+    "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/subdirectory"
+    -P "${PROJECT_SOURCE_DIR}/tests/consumer/run_consumer.cmake")
 add_test(NAME readme_quickstart
   COMMAND "${CMAKE_COMMAND}" ${_ffi_tasks_downstream_common}
     "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/readme"
     -P "${PROJECT_SOURCE_DIR}/tests/readme/run_quickstart.cmake")
-foreach(_test consumer_package readme_quickstart)
+foreach(_test consumer_package consumer_subdirectory readme_quickstart)
   if(TEST ${_test})
     # One at a time: each runs cargo and a C++ build on all cores.
     set_tests_properties(${_test} PROPERTIES

@@ -8,7 +8,8 @@
 #   ffi_tasks_add_crate(<target> CRATE <crate> [MANIFEST_PATH <Cargo.toml>]
 #                       [FEATURES <feature>...] [PROFILE <cargo profile>]
 #                       [CORROSION_ARGS <arg>...]
-#                       [BRIDGES <file.rs>... [BRIDGE_TARGET <name>]])
+#                       [BRIDGES <file.rs>... [BRIDGE_TARGET <name>]]
+#                       [HEADER <name>.h])
 #       Links a Rust crate of yours that exports tasks with `export_task!`
 #       (a `staticlib` that depends on the `ffi_tasks` crate) to C and C++.
 #       With MANIFEST_PATH the crate is imported with Corrosion first
@@ -22,9 +23,25 @@
 #       BRIDGE_TARGET (default <crate>_bridge), linked in the same group.
 #       Include its headers as "<BRIDGE_TARGET>/<file>.h", e.g.
 #       "my_tasks_bridge/lib.h" for BRIDGES lib.rs of crate my_tasks.
+#       HEADER: also generate the C/C++ header of the crate (see
+#       ffi_tasks_crate_header below), included as "<name>.h".
 #       With FFI_TASKS_HANDLE_REGISTRY on (the option of an add_subdirectory
 #       build, or the value an installed package was built with), the crate
 #       is built with the cargo feature ffi_tasks/handle-registry.
+#
+#   ffi_tasks_crate_header(<target> CRATE <crate> HEADER <name>.h)
+#       Generates "<name>.h" for the Corrosion crate target <crate> and puts
+#       it on <target>'s include path (INTERFACE): the crate's #[repr(C)] task
+#       and output types (cbindgen), a compile-time check of each one's size
+#       and alignment against the values rustc used, and
+#       FFI_TASKS_DECLARE_TASK(<prefix>, <Task>, <Output>) for every task the
+#       crate exports with `export_task! { Task: T; prefix: p; }`. So C code
+#       includes it and calls p_spawn(...) directly, and C++ binds a task with
+#       FFI_TASKS_CPP_TASK(p, T, Output) on the generated T. Regenerated after
+#       every build of the crate (rewritten only when its text changes). Its
+#       path is <target>'s property FFI_TASKS_HEADER.
+#       Needs the cbindgen CLI (FFI_TASKS_CBINDGEN, looked up in PATH and
+#       ~/.cargo/bin). See docs/cmake.md.
 #
 #   ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate target> [<bridge>...])
 #       The linking step of ffi_tasks_add_crate, for a crate you imported
@@ -36,6 +53,12 @@
 #       the default for the top-level project) for C and C++ sources.
 
 include_guard(GLOBAL)
+
+# The header generator beside this file (the source tree's cmake/ or the
+# installed package's directory). A cache entry, so that it is seen from every
+# directory (add_subdirectory sets it in ffi_tasks' own scope).
+set(FFI_TASKS_CRATE_HEADER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/FfiTasksCrateHeader.cmake"
+    CACHE INTERNAL "ffi_tasks' crate header generator (cmake -P script)")
 
 function(ffi_tasks_target_warnings target)
   if(NOT TARGET "${target}")
@@ -68,7 +91,7 @@ function(_ffi_tasks_mark_cxx_runtime crate)
 endfunction()
 
 function(ffi_tasks_add_crate target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "CRATE;MANIFEST_PATH;PROFILE;BRIDGE_TARGET"
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "CRATE;MANIFEST_PATH;PROFILE;BRIDGE_TARGET;HEADER"
                         "FEATURES;CORROSION_ARGS;BRIDGES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "ffi_tasks_add_crate: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -131,6 +154,63 @@ function(ffi_tasks_add_crate target)
 
   add_library("${target}" INTERFACE)
   ffi_tasks_link_bridge("${target}" INTERFACE "${arg_CRATE}" ${extra_bridge})
+  if(arg_HEADER)
+    ffi_tasks_crate_header("${target}" CRATE "${arg_CRATE}" HEADER "${arg_HEADER}")
+  endif()
+endfunction()
+
+function(ffi_tasks_crate_header target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "CRATE;HEADER" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "ffi_tasks_crate_header: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET "${target}")
+    message(FATAL_ERROR "ffi_tasks_crate_header: `${target}` is not a target")
+  endif()
+  if(NOT arg_CRATE OR NOT TARGET "${arg_CRATE}" OR NOT TARGET "${arg_CRATE}-static")
+    message(FATAL_ERROR "ffi_tasks_crate_header(${target}): CRATE must name a crate imported with "
+                        "Corrosion that builds a staticlib (got `${arg_CRATE}`)")
+  endif()
+  if(NOT arg_HEADER MATCHES "^[A-Za-z0-9_][A-Za-z0-9_.-]*\\.(h|hpp)$")
+    message(FATAL_ERROR "ffi_tasks_crate_header(${target}): HEADER must be a file name such as "
+                        "my_tasks.h (got `${arg_HEADER}`)")
+  endif()
+  find_program(FFI_TASKS_CBINDGEN cbindgen
+               HINTS "$ENV{CARGO_HOME}/bin" "$ENV{HOME}/.cargo/bin"
+               DOC "cbindgen CLI, for the headers of ffi_tasks_crate_header")
+  if(NOT FFI_TASKS_CBINDGEN)
+    message(FATAL_ERROR "ffi_tasks_crate_header(${target}): the cbindgen CLI was not found: "
+                        "`cargo install cbindgen --version 0.29.4 --locked`, or set FFI_TASKS_CBINDGEN")
+  endif()
+  get_target_property(manifest "${arg_CRATE}" INTERFACE_COR_PACKAGE_MANIFEST_PATH)
+  if(NOT manifest)
+    message(FATAL_ERROR "ffi_tasks_crate_header(${target}): cannot find the Cargo.toml of `${arg_CRATE}`")
+  endif()
+  get_filename_component(crate_dir "${manifest}" DIRECTORY)
+  file(GLOB_RECURSE rust_sources CONFIGURE_DEPENDS "${crate_dir}/src/*.rs")
+
+  set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/ffi_tasks_headers/${target}")
+  set(header "${include_dir}/${arg_HEADER}")
+  set(stamp "${CMAKE_CURRENT_BINARY_DIR}/ffi_tasks_headers/${target}.stamp")
+  file(MAKE_DIRECTORY "${include_dir}")
+  # The stamp is the rule's output and the header a byproduct: Ninja then
+  # knows the header, and recompiles its includers only when the text changed.
+  add_custom_command(
+    OUTPUT "${stamp}"
+    BYPRODUCTS "${header}"
+    COMMAND "${CMAKE_COMMAND}" "-DCBINDGEN=${FFI_TASKS_CBINDGEN}" "-DCRATE=${arg_CRATE}"
+            "-DSOURCE_DIR=${crate_dir}" "-DSTATICLIB=$<TARGET_FILE:${arg_CRATE}-static>"
+            "-DOUTPUT=${header}" "-DSTAMP=${stamp}"
+            -P "${FFI_TASKS_CRATE_HEADER_SCRIPT}"
+    DEPENDS "$<TARGET_FILE:${arg_CRATE}-static>" "cargo-build_${arg_CRATE}"
+            "${FFI_TASKS_CRATE_HEADER_SCRIPT}" ${rust_sources}
+    COMMENT "Generating ${arg_HEADER} (crate ${arg_CRATE})"
+    VERBATIM)
+  add_custom_target("${target}_header" DEPENDS "${stamp}")
+  # Followed transitively: whatever links <target> is built after the header.
+  add_dependencies("${target}" "${target}_header")
+  target_include_directories("${target}" INTERFACE "${include_dir}")
+  set_property(TARGET "${target}" PROPERTY FFI_TASKS_HEADER "${header}")
 endfunction()
 
 # ffi_tasks_link_bridge(<target> <INTERFACE|PUBLIC|PRIVATE> <crate> [<crate bridge>...])

@@ -6,6 +6,10 @@
 #         (`cargo bench --bench compare`, about 70 s on 2 cores);
 #         benches/waitset.rs: task completion through a wait set's fd to an
 #         epoll loop vs a bare eventfd round trip, and their ratio
+#         benches/async_tasks.rs: 100,000 pending async tasks (threads, RSS
+#         per task) vs blocking tasks and ffi_helpers (a thread each), and the
+#         async vs blocking spawn -> wait round trip
+#         (`cargo bench --bench async_tasks`, about 20 s)
 #   cpp   cpp/bench (Google Benchmark): TaskHandle<T> vs the raw C ABI,
 #         std::async and std::thread + std::promise, built with the CMake
 #         `release` preset (about 60 s, plus the first build)
@@ -55,6 +59,8 @@ if [[ "$what" == all || "$what" == rust ]]; then
   # A task's completion reaching an epoll loop through a wait set's fd vs a
   # bare eventfd round trip (benches/waitset.rs, about 10 s).
   cargo bench --bench waitset
+  # shellcheck disable=SC2086 # RUST_BENCH_ARGS is a list of flags
+  cargo bench --bench async_tasks -- ${RUST_BENCH_ARGS:-}
   echo
 fi
 
@@ -62,9 +68,13 @@ if [[ "$what" == all || "$what" == cpp ]]; then
   bash scripts/setup-deps.sh >&2
   build_dir=${FFI_TASKS_BENCH_BUILD_DIR:-build/release}
   cmake --preset release -B "$build_dir" >&2
-  cmake --build "$build_dir" --target ffi_tasks_cpp_bench >&2
+  cmake --build "$build_dir" --target ffi_tasks_cpp_bench ffi_tasks_cpp_bench_when >&2
   # shellcheck disable=SC2086 # CPP_BENCH_ARGS is a list of flags
   "$(cat "$build_dir/ffi_tasks_cpp_bench_path.txt")" ${CPP_BENCH_ARGS:-}
+  echo
+  echo "## C++: when_all / when_any, cost per input (s_per_input: seconds per input, flat as N grows = O(1))"
+  echo
+  "$(cat "$build_dir/ffi_tasks_cpp_bench_when_path.txt")"
   echo
 fi
 

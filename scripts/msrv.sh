@@ -16,7 +16,10 @@ ft_require_command "$check" rustup "install Rust with rustup"
 RUSTUP_AUTO_INSTALL=0 rustup run "$FFI_TASKS_MSRV" rustc --version >/dev/null 2>&1 ||
   ft_skip_or_fail "$check" "toolchain $FFI_TASKS_MSRV not installed" "bash scripts/setup-deps.sh"
 
-echo "msrv: cargo +$FFI_TASKS_MSRV check -p ffi_tasks --lib (also with handle-registry)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/msrv}"
+echo "msrv: cargo +$FFI_TASKS_MSRV check -p ffi_tasks --lib (also with handle-registry, and with tokio)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/msrv"
+# Warnings are errors here too (the dependencies' are capped by cargo).
+export RUSTFLAGS="${RUSTFLAGS:-} -D warnings"
 RUSTUP_AUTO_INSTALL=0 cargo "+$FFI_TASKS_MSRV" check -p ffi_tasks --lib --locked
 RUSTUP_AUTO_INSTALL=0 cargo "+$FFI_TASKS_MSRV" check -p ffi_tasks --lib --locked --features handle-registry
+RUSTUP_AUTO_INSTALL=0 cargo "+$FFI_TASKS_MSRV" check -p ffi_tasks --lib --locked --features tokio

@@ -54,6 +54,8 @@ ft_section fmt "cargo fmt --check" cargo fmt --all -- --check
 ft_section clippy "cargo clippy (all targets, all features, -D warnings)" \
   cargo clippy --workspace --all-targets --all-features -- -D warnings
 ft_section test "cargo test" cargo test --workspace
+ft_section test-tokio "cargo test --features tokio (tests/async_tokio.rs only)" \
+  cargo test --features tokio --test async_tokio
 ft_section msrv "the library with the declared rust-version (scripts/msrv.sh)" bash scripts/msrv.sh
 
 # ---- more Rust checks go here (loom, miri, ...): one ft_section each -------

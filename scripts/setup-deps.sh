@@ -2,7 +2,8 @@
 # Installs what the build and tests need on a fresh Debian 12 (bookworm) machine
 # (run as root, or with sudo available). Idempotent: skips what is present.
 #   - Debian packages: cmake, ninja, g++, clang, clang-format, GoogleTest, Google
-#     Benchmark, valgrind, pkg-config, python3 and binutils (objdump) for the C++ checks
+#     Benchmark, valgrind, pkg-config, python3 and binutils (objdump) for the C++ checks,
+#     Qt 6 (qt6-base-dev, fonts-dejavu-core) for ffi_tasks/qt.hpp and the Qt demo
 #   - Corrosion 0.5 (CMake files only), taken from the Debian "trixie" suite of the
 #     mirror this machine already uses (read from its apt sources at run time)
 #   - the rustfmt and clippy components (Rust itself must be installed: rustup)
@@ -12,6 +13,7 @@
 #   - the toolchain of the declared rust-version (scripts/msrv.sh)
 #   - cargo-fuzz
 #   - the cxxbridge CLI matching the cxx version pinned in Cargo.lock
+#   - the cbindgen CLI at the version Cargo.toml pins (crate headers)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -22,6 +24,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(cmake ninja-build g++ clang clang-format libgtest-dev libgmock-dev libbenchmark-dev valgrind pkg-config python3 binutils ca-certificates)
 # libuv: the wait-set event-loop example (cpp/examples/uv_waitset.c, ctest label eventloop).
 PKGS+=(libuv1-dev)
+# Qt 6 for ffi_tasks/qt.hpp, its tests and the Qt demo (offscreen platform, DejaVu fonts).
+PKGS+=(qt6-base-dev fonts-dejavu-core)
+# standalone asio: the ffi_tasks/asio.hpp adapter's test (tests/cpp/asio_test.cpp)
+PKGS+=(libasio-dev)
 # The platform presets (scripts/cross.sh, docs/platforms.md): mingw-w64 and
 # wine (windows-wine), cross compilers and qemu-user (i686-qemu, aarch64-qemu),
 # libc++ (clang-libcxx), GoogleTest's source to build for each target.
@@ -134,5 +140,14 @@ cxx_version=$(awk '/^name = "cxx"$/ {getline; gsub(/"/, "", $3); print $3; exit}
 if ! cxxbridge --version 2>/dev/null | grep -q "$cxx_version"; then
   echo "setup-deps: installing cxxbridge-cmd $cxx_version"
   cargo install cxxbridge-cmd --version "=$cxx_version" --locked --quiet
+fi
+
+# --- cbindgen CLI (same version as the cbindgen dev-dependency in Cargo.toml) --
+# Generates the header of a crate for ffi_tasks_add_crate(... HEADER).
+cbindgen_version=$(sed -n 's/^cbindgen = { version = "=\([0-9.]*\)".*/\1/p' "$root/Cargo.toml")
+[ -n "$cbindgen_version" ] || { echo "setup-deps: cbindgen not found in Cargo.toml" >&2; exit 1; }
+if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $cbindgen_version"; then
+  echo "setup-deps: installing cbindgen $cbindgen_version"
+  cargo install cbindgen --version "=$cbindgen_version" --locked --quiet
 fi
 echo "setup-deps: ready (cmake $(cmake --version | awk 'NR==1{print $3}'), corrosion $(dpkg-query -W -f='${Version}' corrosion 2>/dev/null || echo 'via FetchContent'), cxxbridge $cxx_version, $FFI_TASKS_NIGHTLY with miri and rust-src, $(cargo fuzz --version 2>/dev/null || echo 'no cargo-fuzz'))"

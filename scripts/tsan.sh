@@ -2,7 +2,8 @@
 # ThreadSanitizer on the Rust core, fully instrumented: std rebuilt with
 # -Zsanitizer=thread (-Zbuild-std, nightly + rust-src), and the cxx bridge's
 # C++ half compiled with -fsanitize=thread. Runs the concurrency tests: the C ABI
-# stress test, the concurrent C ABI tests and the proptest state machine.
+# stress test, the concurrent C ABI tests, the proptest state machine and the
+# async tasks (wakes from other threads, cancels, 10,000 pending tasks).
 # Needs the pinned nightly of scripts/lib.sh with rust-src: without it, prints
 # "SKIPPED: ..." and exits 0, or fails under CI=true.
 #
@@ -28,5 +29,9 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 export FFI_TASKS_STRESS_OPS="${FFI_TASKS_STRESS_OPS:-5000}"
 
 timeout 1200 cargo "+$FFI_TASKS_NIGHTLY" test -Zbuild-std --target "$target" \
-    --test stress --test c_abi_concurrency --test proptest_c_abi -- --nocapture
+    --test stress --test c_abi_concurrency --test proptest_c_abi --test waitset --test deadline \
+    --test async_task \
+    -- --nocapture --skip a_forked_child
+# (TSan refuses new threads in the child of a multi-threaded fork(): the
+# deadline test that forks runs in cargo test only.)
 echo "tsan.sh: no data race reported"

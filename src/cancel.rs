@@ -9,17 +9,25 @@
 //! async code (its waits are futures) and would pull in tokio; here a task is
 //! a plain blocking function, so waiting is a mutex and a condition variable.
 
+mod wakers;
+mod when_cancelled;
+
+pub use self::when_cancelled::WhenCancelled;
+
 use std::{
     fmt,
+    panic::AssertUnwindSafe,
     // The tree's links are `std`'s in every build: loom's `Arc` has no
     // `Weak`, and reference counts are not what the models check; everything
     // a cancel or a wait synchronises on comes from the facade.
     sync::{Arc, Weak},
+    task::Waker,
     time::Duration,
 };
 
 use thiserror::Error;
 
+use self::wakers::Wakers;
 use crate::loom::{
     lock,
     sync::{
@@ -28,6 +36,7 @@ use crate::loom::{
     },
     time::Instant,
 };
+use crate::panic::catch_unwind;
 
 /// An error to indicate a task was cancelled.
 ///
@@ -67,6 +76,8 @@ struct Inner {
     /// (two separate atomics could mix the `done` of one report with the
     /// `total` of another).
     progress: Mutex<Progress>,
+    /// Wakers to wake on cancel: [`WhenCancelled`] futures and async tasks.
+    wakers: Mutex<Wakers>,
 }
 
 /// How far a task got, as reported through
@@ -105,6 +116,7 @@ impl CancellationToken {
                 wake: Condvar::new(),
                 children: Mutex::new(Vec::new()),
                 progress: Mutex::new(Progress::default()),
+                wakers: Mutex::new(Wakers::default()),
                 parent,
             }),
         }
@@ -172,6 +184,36 @@ impl CancellationToken {
             *guard -= 1;
         };
         cancelled
+    }
+
+    /// A future that completes once the token is cancelled (at once if it
+    /// already is): the async counterpart of
+    /// [`wait_cancelled`](Self::wait_cancelled), for an
+    /// [`AsyncTask`](crate::async_task::AsyncTask) or any other async code,
+    /// on any executor. It holds a clone of the token.
+    pub fn when_cancelled(&self) -> WhenCancelled {
+        WhenCancelled::new(self.clone())
+    }
+
+    /// Registers `waker` to be woken by `cancel` (replacing the one at `key`
+    /// if given) and returns its key; `None`, registering nothing, once the
+    /// token is cancelled.
+    pub(crate) fn register_waker(&self, key: Option<usize>, waker: &Waker) -> Option<usize> {
+        let mut wakers = lock(&self.inner.wakers);
+        // Checked under the lock that `cancel` takes the list with after
+        // setting the flag: a waker stored here is woken by that cancel.
+        if self.cancelled() {
+            return None;
+        }
+        Some(wakers.set(key, waker))
+    }
+
+    /// Forgets the waker registered under `key` (nothing if `cancel` took
+    /// it already).
+    pub(crate) fn unregister_waker(&self, key: usize) {
+        let removed = lock(&self.inner.wakers).remove(key);
+        // A waker's `Drop` may be another executor's code: not under the lock.
+        drop(removed);
     }
 
     /// A new token that is cancelled when this one is (immediately, if this
@@ -248,6 +290,18 @@ impl Inner {
         // and gets the notification.
         if *lock(&self.sleep) > 0 {
             self.wake.notify_all();
+        }
+        // Woken outside the lock: a waker may run an executor's code, which
+        // may register again (and is refused: the flag is set).
+        let wakers = lock(&self.wakers).take_all();
+        for waker in wakers {
+            // Another executor's `wake` may panic; the cancel goes on.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || waker.wake())) {
+                // The payload's own `Drop` may panic too: then it is leaked.
+                if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+                    std::mem::forget(again);
+                }
+            }
         }
         Some(std::mem::take(&mut *lock(&self.children)))
     }

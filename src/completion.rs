@@ -23,10 +23,10 @@
 //!   reference to drop: when it lets go ([`Completion::abandon`]) it takes a
 //!   stored outcome (dropped on its own thread) or marks the slot abandoned,
 //!   and `complete_then` then hands the outcome back instead of storing it.
-//!   So the user code in an outcome's `Drop` never runs on a worker after the
-//!   worker declared itself free (`on_publish`): such code may spawn a task
-//!   and wait for it, and the pool would hand that task to the very worker
-//!   that is busy running it.
+//!   So the user code in an outcome's `Drop` never runs on the completing
+//!   thread after `on_publish` said nothing is left to run there: such code
+//!   may spawn a task and wait for it, and an executor that took that word
+//!   could hand the task to the very thread that is busy running it.
 //! * `complete` signals the condition variable only when someone waits on it
 //!   (std's condition variable makes a syscall on every notify), and a waiter
 //!   spins briefly on `status` before it sleeps, so a task that finishes
@@ -132,8 +132,8 @@ impl<T> Completion<T> {
 
     /// Like `complete`, and calls `on_publish` just before the outcome
     /// becomes visible, but only when the completing thread has nothing left
-    /// to run for this task but its own bookkeeping (the pool then counts the
-    /// worker as free already): no callback is registered and the handle has
+    /// to run for this task but its own bookkeeping (whoever runs it may then
+    /// count the thread as free already): no callback is registered and the handle has
     /// not abandoned the slot. An abandoned slot does not store the outcome:
     /// it is handed back in [`Completed::abandoned`].
     pub(crate) fn complete_then(

@@ -2,11 +2,11 @@
 //! errors of scheduling and configuring one. The process-wide default
 //! executor lives in [`crate::global`]; the built-in one in [`crate::pool`].
 
-use std::{fmt, sync::Arc};
+use std::{cell::RefCell, fmt, rc::Rc, sync::Arc};
 
 use thiserror::Error;
 
-use crate::status::TaskStatus;
+use crate::{loom::thread::thread_local, status::TaskStatus};
 
 /// One task, packaged for an executor: run it once with [`Job::run`].
 ///
@@ -17,12 +17,32 @@ pub struct Job {
     run: JobFn,
 }
 
-/// A job's body; its argument is the `on_publish` hook of [`Job::run_then`].
-type JobFn = Box<dyn FnOnce(&dyn Fn()) -> TaskStatus + Send + 'static>;
+/// A job's body.
+type JobFn = Box<dyn FnOnce() -> TaskStatus + Send + 'static>;
+
+thread_local! {
+    /// The `on_publish` hook of the job this thread is running through
+    /// [`Job::run_then`], until [`publishing`] takes it. A job run inside
+    /// another one ([`Job::run`] from user code) hides it for its duration,
+    /// so only the job the executor itself runs can call it.
+    static ON_PUBLISH: RefCell<Option<Rc<dyn Fn()>>> = RefCell::new(None);
+}
+
+/// Puts the previous hook back when a job returns (or unwinds).
+struct Restore(Option<Rc<dyn Fn()>>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = ON_PUBLISH.try_with(|slot| *slot.borrow_mut() = previous);
+    }
+}
 
 impl Job {
-    /// `run` gets the `on_publish` hook of [`Job::run_then`].
-    pub(crate) fn new(run: impl FnOnce(&dyn Fn()) -> TaskStatus + Send + 'static) -> Job {
+    /// Wraps a job's body. The body calls [`publishing`] just before its
+    /// outcome becomes visible when nothing but its runner's bookkeeping is
+    /// left to run on the thread after that.
+    pub(crate) fn new(run: impl FnOnce() -> TaskStatus + Send + 'static) -> Job {
         Job { run: Box::new(run) }
     }
 
@@ -30,16 +50,38 @@ impl Job {
     /// ended. Never panics: panics in user code are caught and delivered to
     /// the task's handle.
     pub fn run(self) -> TaskStatus {
-        (self.run)(&|| {})
+        self.run_with(None)
     }
 
     /// Like [`Job::run`]; `on_publish` is called at most once, just before
     /// the task's outcome becomes visible to its handle, and only when no
     /// user code (a completion callback, the `Drop` of an outcome whose
-    /// handle is gone) is left to run on this thread after that. The built-in pool uses it to hand the next job to this worker
-    /// without waking another one.
-    pub(crate) fn run_then(self, on_publish: &dyn Fn()) -> TaskStatus {
-        (self.run)(on_publish)
+    /// handle is gone) is left to run on this thread after that. The
+    /// built-in pool uses it to hand the next job to this worker without
+    /// waking another one.
+    pub(crate) fn run_then(self, on_publish: &Rc<dyn Fn()>) -> TaskStatus {
+        self.run_with(Some(Rc::clone(on_publish)))
+    }
+
+    fn run_with(self, hook: Option<Rc<dyn Fn()>>) -> TaskStatus {
+        let previous = ON_PUBLISH
+            .try_with(|slot| slot.replace(hook))
+            .unwrap_or(None);
+        let _restore = Restore(previous);
+        (self.run)()
+    }
+}
+
+/// Called by a job's body (see [`Job::new`]) just before its outcome becomes
+/// visible, with nothing left to run on this thread after that: calls the
+/// `on_publish` hook of [`Job::run_then`], once, if this thread's executor
+/// gave one.
+pub(crate) fn publishing() {
+    let hook = ON_PUBLISH
+        .try_with(|slot| slot.borrow_mut().take())
+        .unwrap_or(None);
+    if let Some(hook) = hook {
+        hook();
     }
 }
 

@@ -44,6 +44,7 @@ mod loom;
 mod spin;
 mod status;
 
+pub mod async_task;
 mod bridge;
 pub mod error;
 pub mod error_handling;
@@ -79,10 +80,27 @@ pub mod __private {
         os::raw::{c_char, c_int},
     };
 
+    pub use crate::ffi::exported::Exported;
+
+    /// What `Exported::spawn` returns.
+    pub type SpawnResult<T> = Result<crate::task::TaskHandle<T>, anyhow::Error>;
+
     /// The handle type of task `T`.
-    pub type Handle<T> = crate::task::TaskHandle<<T as crate::Task>::Output>;
+    pub type Handle<T> = crate::task::TaskHandle<<T as Exported>::Output>;
     /// The output type of task `T`.
-    pub type Output<T> = <T as crate::Task>::Output;
+    pub type Output<T> = <T as Exported>::Output;
+
+    /// What `Exported::spawn` does for an async task (`AsyncTask:` form).
+    pub fn spawn_async<K>(
+        task: &K,
+        parent: Option<&crate::task::CancellationToken>,
+    ) -> SpawnResult<K::Output>
+    where
+        K: crate::async_task::AsyncTask + 'static,
+        K::Output: 'static,
+    {
+        crate::async_task::spawn_exported(task, parent)
+    }
 
     pub mod ffi {
         pub use crate::ffi::{

@@ -34,7 +34,7 @@
 //! delayed growth above. Its hand-offs are model-checked with loom, on this
 //! very code (`src/loom/models/pool.rs`, `scripts/loom.sh`).
 
-use std::{cell::Cell, collections::VecDeque, io, time::Duration};
+use std::{cell::Cell, collections::VecDeque, io, rc::Rc, time::Duration};
 
 use crate::{
     executor::{ConfigError, Executor, Job, SpawnError},
@@ -347,7 +347,7 @@ impl Inner {
             builder = builder.stack_size(size);
         }
         let inner = Arc::clone(this);
-        builder.spawn(move || inner.work_loop()).map(drop)
+        builder.spawn(move || Inner::work_loop(&inner)).map(drop)
     }
 
     /// Makes sure the monitor runs (and is awake). Called with the lock held.
@@ -378,15 +378,24 @@ impl Inner {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn work_loop(&self) {
+    fn work_loop(this: &Arc<Self>) {
         // Set by the job once it has published its outcome with nothing but
         // this loop's bookkeeping left to run (`Job::run_then`).
-        let returned = Cell::new(false);
-        let on_publish = || {
-            if !returned.replace(true) {
-                self.returning.fetch_add(1, Ordering::Release);
-            }
+        let returned = Rc::new(Cell::new(false));
+        let on_publish: Rc<dyn Fn()> = {
+            let returned = Rc::clone(&returned);
+            let inner = Arc::clone(this);
+            Rc::new(move || {
+                if !returned.replace(true) {
+                    inner.returning.fetch_add(1, Ordering::Release);
+                }
+            })
         };
+        this.run_jobs(&returned, &on_publish);
+    }
+
+    /// The worker's loop; `returned` is set by `on_publish`.
+    fn run_jobs(&self, returned: &Cell<bool>, on_publish: &Rc<dyn Fn()>) {
         let mut spun = false;
         let mut shared = self.lock();
         'work: loop {
@@ -397,7 +406,7 @@ impl Inner {
                 // `Job::run` catches panics in user code; this is a last line
                 // of defence so that a worker never unwinds out of the loop
                 // with the counters off.
-                let status = catch(|| job.run_then(&on_publish)).unwrap_or(TaskStatus::Panicked);
+                let status = catch(|| job.run_then(on_publish)).unwrap_or(TaskStatus::Panicked);
                 self.record(status);
                 shared = self.lock();
                 shared.running -= 1;

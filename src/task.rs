@@ -108,7 +108,7 @@ use anyhow::Error;
 use crate::{
     completion::{CallbackAlreadySet, Completed, Completion},
     error::{InvalidArgument, SpawnFailed},
-    executor::{Executor, Job},
+    executor::{self, Executor, Job},
     global::global_executor,
     loom::sync::Arc,
     unwind::{catch, drop_contained, DropContained},
@@ -214,7 +214,7 @@ impl<T> TaskHandle<T> {
         // Dropped unrun (its job dropped by an executor or a pool shutting
         // down), the task's `Drop` must not unwind into the executor.
         let task = DropContained::new(task);
-        let job = Job::new(move |on_publish| {
+        let job = Job::new(move || {
             let ran = catch(|| task.run(&task_token));
             // Dropped on its own, outside the unwind of a panicking `run`: a
             // `Drop` that panics too would otherwise abort the process.
@@ -231,9 +231,15 @@ impl<T> TaskHandle<T> {
             // After this, only `task_token` is left to drop on this worker
             // (the task and its outcome are gone or with the handle): a
             // reference count, never user code.
-            guard.complete(outcome, on_publish)
+            guard.complete(outcome)
         });
         (TaskHandle { completion, token }, job)
+    }
+
+    /// A handle over `completion`, for a task started elsewhere
+    /// (`crate::async_task`).
+    pub(crate) fn from_parts(completion: Arc<Completion<T>>, token: CancellationToken) -> Self {
+        TaskHandle { completion, token }
     }
 
     /// Check if the background task has finished.
@@ -340,8 +346,9 @@ impl<T> Drop for TaskHandle<T> {
     fn drop(&mut self) {
         self.token.cancel();
         // An outcome nobody took is dropped here, on the handle's thread, or
-        // by the worker before it counts as free (`Completion::abandon`):
-        // never by a worker the pool may already hand a new job to. Its
+        // by the completing thread before it tells its executor that nothing
+        // is left to run (`Completion::abandon`): never by a thread the
+        // executor may already hand a new job to. Its
         // `Drop` is user code: a panic there reaches the caller (the C ABI's
         // `handle_destroy` reports it as PANICKED), except while this thread
         // already unwinds, where a second panic would abort the process.
@@ -370,18 +377,30 @@ fn run_callback(callback: Box<dyn FnOnce() + Send>) {
 
 /// Completes the handle when the job runs, or with a [`SpawnFailed`] error
 /// when the job is dropped unrun (refused or discarded by an executor).
-struct CompleteOnDrop<T>(Option<Arc<Completion<T>>>);
+pub(crate) struct CompleteOnDrop<T>(pub(crate) Option<Arc<Completion<T>>>);
 
 impl<T> CompleteOnDrop<T> {
-    fn complete(&mut self, outcome: Result<T, Error>, on_publish: &dyn Fn()) -> TaskStatus {
+    /// Completes the handle from the job's body: the executor's
+    /// `publishing` hook (see [`Job::new`]) runs as the outcome is published,
+    /// if nothing is left to run here after that.
+    pub(crate) fn complete(&mut self, outcome: Result<T, Error>) -> TaskStatus {
         let completion = self.0.take().expect("a job runs once");
-        let status = finish(&completion, outcome, on_publish);
+        let status = finish(&completion, outcome, &executor::publishing);
         // Possibly the last reference, but never the last owner of an
         // outcome: a handle that lets go takes it or has it handed back
         // above (`Completion::abandon`). So no user code runs here, after
-        // `on_publish` declared this thread free.
+        // `publishing` told the executor nothing is left to run.
         drop(completion);
         status
+    }
+
+    /// Like [`complete`](Self::complete), but never tells the executor that
+    /// nothing is left to run: for a job whose runner still has user code to
+    /// run after the outcome is published (an async task's job dropping its
+    /// reference to a custom executor).
+    pub(crate) fn complete_quietly(&mut self, outcome: Result<T, Error>) -> TaskStatus {
+        let completion = self.0.take().expect("a job runs once");
+        finish(&completion, outcome, &|| {})
     }
 }
 

@@ -14,6 +14,7 @@ use std::{
 };
 
 use ffi_tasks::{
+    async_task::WhenCancelled,
     c::CompletionCallback,
     error::{
         AlreadyTaken, ErrorKind, InvalidArgument, InvalidHandle, NullPointer, Panic, SpawnFailed,
@@ -76,6 +77,9 @@ assert_impl_all!(SpawnFailed: Send, Sync, Clone, std::error::Error, Into<anyhow:
 assert_impl_all!(InvalidHandle: Send, Sync, Copy, std::error::Error, Into<anyhow::Error>);
 assert_impl_all!(SpawnError: Send, Sync, std::error::Error, Into<anyhow::Error>);
 assert_impl_all!(ConfigError: Send, Sync, Clone, Eq, std::error::Error, Into<anyhow::Error>);
+
+// The future of `CancellationToken::when_cancelled`: movable into a task.
+assert_impl_all!(WhenCancelled: Send, Sync, Unpin, Debug);
 
 // Layout of what C reads and writes (mirrored by the C header).
 const_assert_eq!(size_of::<Progress>(), 16);

@@ -96,3 +96,53 @@ fn an_output_whose_drop_waits_on_the_pool_never_hangs_it() {
         );
     }
 }
+
+/// Runs every job at once, on the calling thread.
+struct Inline;
+
+impl ffi_tasks::executor::Executor for Inline {
+    fn execute(
+        &self,
+        job: ffi_tasks::executor::Job,
+    ) -> Result<(), ffi_tasks::executor::SpawnError> {
+        job.run();
+        Ok(())
+    }
+}
+
+/// Runs a task inline (on the worker running this one), then spawns a task
+/// on `pool` and waits for it: whether that task ran.
+#[derive(Clone)]
+struct NestsThenWaits {
+    pool: Arc<ThreadPool>,
+}
+
+impl Task for NestsThenWaits {
+    type Output = bool;
+    fn run(&self, _: &CancellationToken) -> Result<bool, Error> {
+        let nested = TaskHandle::spawn_with(Quick, CancellationToken::new(), &Inline)?;
+        assert_eq!(nested.wait()?, 5);
+        let after = TaskHandle::spawn_with(Quick, CancellationToken::new(), &*self.pool)?;
+        Ok(matches!(after.wait_timeout(PATIENCE), Some(Ok(5))))
+    }
+}
+
+/// A job run inside another job on a worker (an inline executor called from
+/// user code) publishes its outcome there too; that must not make the pool
+/// count the worker as free while the outer task still runs, or a task the
+/// outer one then spawns and waits for is handed to the busy worker itself.
+#[test]
+fn a_job_run_inside_a_task_does_not_free_its_worker() {
+    let pool = Arc::new(ThreadPool::new(PoolConfig {
+        keep_alive: PATIENCE,
+        ..PoolConfig::default()
+    }));
+    let task = NestsThenWaits { pool: pool.clone() };
+    for i in 0..20 {
+        let outer = TaskHandle::spawn_with(task.clone(), CancellationToken::new(), &*pool).unwrap();
+        assert!(
+            outer.wait().unwrap(),
+            "try {i}: the task spawned after a nested job never ran"
+        );
+    }
+}

@@ -43,15 +43,9 @@
 
 #include "ffi_tasks/ffi_tasks.hpp"
 
-// Mirrors of the #[repr(C)] example tasks (cpp/example_tasks/src/lib.rs).
-struct Add {
-  std::uint64_t a;
-  std::uint64_t b;
-};
-// Blocks until cancelled.
-struct Spin {
-  int return_count;
-};
+// Add and Spin (blocks until cancelled): the example tasks'
+// #[repr(C)] types, generated from cpp/example_tasks by the build.
+#include "ffi_tasks_example_tasks.h"
 
 FFI_TASKS_CPP_TASK(add, Add, std::uint64_t);
 FFI_TASKS_CPP_TASK(spin, Spin, std::uint64_t);

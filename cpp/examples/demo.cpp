@@ -25,15 +25,10 @@
 
 // ----- the Rust tasks (cpp/example_tasks/src/lib.rs), one line each
 
-// Counts the primes below `limit`.
-struct CountPrimes {
-  std::uint64_t limit;
-};
-// Hashes `megabytes` MiB of data generated from `seed`.
-struct HashBuffer {
-  std::uint64_t megabytes;
-  std::uint64_t seed;
-};
+// CountPrimes (counts the primes below `limit`) and HashBuffer (hashes
+// `megabytes` MiB of data generated from `seed`): the types are generated
+// from the Rust sources by the build (ffi_tasks_add_crate(... HEADER)).
+#include "ffi_tasks_example_tasks.h"
 
 FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);
 FFI_TASKS_CPP_TASK(hash, HashBuffer, std::uint64_t);

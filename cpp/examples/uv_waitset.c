@@ -19,15 +19,10 @@
 #include <unistd.h>
 #include <uv.h>
 
-typedef struct primes_task {
-  uint64_t limit;
-} primes_task;
-typedef struct spin_task {
-  int return_count;
-} spin_task;
+/* The example tasks' types and functions (CountPrimes, Spin), from the header
+ * the build generates for cpp/example_tasks. */
+#include "ffi_tasks_example_tasks.h"
 
-FFI_TASKS_DECLARE_TASK(primes, primes_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(spin, spin_task, uint64_t);
 FFI_TASKS_DECLARE_WAITSET_ADD(primes);
 FFI_TASKS_DECLARE_WAITSET_ADD(spin);
 
@@ -112,14 +107,14 @@ int main(void) {
     return 1;
   }
   for (int i = 0; i < PRIMES; i++) {
-    primes_task t = {.limit = a.limits[i]};
+    CountPrimes t = {.limit = a.limits[i]};
     a.primes[i] = primes_spawn(&t);
     if (a.primes[i] == NULL || primes_waitset_add(a.ws, a.primes[i], (uint64_t)i) != 0) {
       print_error("cannot start a task");
       return 1;
     }
   }
-  spin_task forever = {.return_count = 0};
+  Spin forever = {.return_count = 0};
   a.forever = spin_spawn(&forever);
   if (a.forever == NULL || spin_waitset_add(a.ws, a.forever, PRIMES) != 0 ||
       ffi_tasks_handle_cancel_after(a.forever, 50) != 0) {

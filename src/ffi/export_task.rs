@@ -38,6 +38,13 @@
 /// }
 /// ```
 ///
+/// An [`AsyncTask`] is exported the same way, with `AsyncTask: MyTask;` in
+/// place of `Task: MyTask;` (either form): the same keys, the same C
+/// signatures and the same handle, so C and C++ callers (`TaskHandle<T>`,
+/// `FFI_TASKS_DECLARE_TASK`) use it exactly as a blocking task. Its future
+/// is polled on the global executor without holding a thread while it waits
+/// (see [`async_task`](crate::async_task)).
+///
 /// The prefix form gives exactly the names that `FFI_TASKS_DECLARE_TASK(my,
 /// ...)` declares in C (`ffi_tasks/ffi_tasks.h`) and `FFI_TASKS_CPP_TASK(my,
 /// ...)` in C++ (`ffi_tasks/task_traits.hpp`), so one line on each side is
@@ -124,10 +131,26 @@
 /// ```
 ///
 /// [`Task`]: crate::Task
+/// [`AsyncTask`]: crate::async_task::AsyncTask
 /// [`TaskStatus`]: crate::task::TaskStatus
 /// [`ErrorKind`]: crate::error::ErrorKind
 #[macro_export]
 macro_rules! export_task {
+    ($( #[$attr:meta] )* AsyncTask: $Task:ty; $( $rest:tt )*) => {
+        const _: () = {
+            impl $crate::__private::Exported for $Task {
+                type Output = <$Task as $crate::async_task::AsyncTask>::Output;
+
+                fn spawn(
+                    task: &Self,
+                    parent: ::core::option::Option<&$crate::task::CancellationToken>,
+                ) -> $crate::__private::SpawnResult<Self::Output> {
+                    $crate::__private::spawn_async(task, parent)
+                }
+            }
+        };
+        $crate::export_task! { $( #[$attr] )* Task: $Task; $( $rest )* }
+    };
     ($( #[$attr:meta] )* Task: $Task:ty; prefix: $prefix:ident; $( $rest:tt )*) => {
         $crate::__export_task! { @prefix [$( #[$attr] )*] $Task; $prefix; $( $rest )* }
     };
@@ -175,6 +198,7 @@ macro_rules! __export_task {
     // `<prefix>_<key>`.
     (@each $attrs:tt $Task:ty; $prefix:ident; $( $key:ident )*) => {
         const _: () = {
+            $crate::__export_task_layout! { $Task; $prefix; }
             $(
                 $crate::__export_task_key! {
                     $key; $Task; $attrs
@@ -360,5 +384,79 @@ macro_rules! __export_task_fn {
             // SAFETY: forwarded from this function's contract.
             unsafe { $crate::__private::ffi::$key($( $arg ),*) }
         }
+    };
+}
+
+/// Implementation detail of [`export_task!`] (prefix form): a record of the
+/// task for the header generator of the CMake package
+/// (`ffi_tasks_add_crate(... HEADER <name>.h)`, `cmake/FfiTasksCrateHeader.cmake`).
+///
+/// The record is a `#[used]` static of printable ASCII, kept in the crate's
+/// object code, so the generator reads it from the built staticlib as text
+/// (`file(STRINGS)`) without running anything built for the target (cross
+/// builds need no emulator). It carries the sizes and alignments the Rust
+/// compiler chose for the task and its output, which the generated header
+/// asserts against the C compiler's:
+///
+/// ```text
+/// ffi_tasks-task-record|1|<module path>|<prefix>|<task type>|<task size>|<task align>|<output size>|<output align>;
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_task_layout {
+    ($Task:ty; $prefix:ident;) => {
+        const _: () = {
+            const HEAD: &str = ::core::concat!(
+                "ffi_tasks-task-record|1|",
+                ::core::module_path!(),
+                "|",
+                ::core::stringify!($prefix),
+                "|",
+                ::core::stringify!($Task),
+                "|"
+            );
+            const NUMBERS: [usize; 4] = [
+                ::core::mem::size_of::<$Task>(),
+                ::core::mem::align_of::<$Task>(),
+                ::core::mem::size_of::<$crate::__private::Output<$Task>>(),
+                ::core::mem::align_of::<$crate::__private::Output<$Task>>(),
+            ];
+            // Room for the head, four numbers of up to 20 digits, their
+            // separators and the final `;`.
+            const LEN: usize = HEAD.len() + 4 * 21 + 1;
+            const fn record() -> [u8; LEN] {
+                let mut out = [0u8; LEN];
+                let head = HEAD.as_bytes();
+                let mut at = 0;
+                while at < head.len() {
+                    out[at] = head[at];
+                    at += 1;
+                }
+                let mut n = 0;
+                while n < NUMBERS.len() {
+                    let value = NUMBERS[n];
+                    let mut digits = 1;
+                    let mut rest = value / 10;
+                    while rest > 0 {
+                        digits += 1;
+                        rest /= 10;
+                    }
+                    let mut i = digits;
+                    let mut rest = value;
+                    while i > 0 {
+                        i -= 1;
+                        out[at + i] = b'0' + (rest % 10) as u8;
+                        rest /= 10;
+                    }
+                    at += digits;
+                    out[at] = if n + 1 == NUMBERS.len() { b';' } else { b'|' };
+                    at += 1;
+                    n += 1;
+                }
+                out
+            }
+            #[used]
+            static RECORD: [u8; LEN] = record();
+        };
     };
 }

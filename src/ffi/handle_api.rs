@@ -17,9 +17,9 @@ use anyhow::Error;
 
 use crate::{
     error::{ErrorKind, NullPointer, TimedOut},
-    ffi::{guard, registry},
+    ffi::{exported::Exported, guard, registry},
     status::classify,
-    task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
+    task::{CancellationToken, Progress, TaskHandle, TaskStatus},
 };
 
 /// A C completion callback: called once with the `user_data` it was
@@ -96,17 +96,13 @@ fn deliver<O>(ended: TaskStatus, result: Result<O, Error>) -> Result<*mut O, Err
 /// # Safety
 ///
 /// `task` is null or points to a valid `T`.
-pub unsafe fn spawn<T: Task + 'static>(task: *const T) -> *mut TaskHandle<T::Output>
-where
-    T::Output: 'static,
-{
+pub unsafe fn spawn<T: Exported>(task: *const T) -> *mut TaskHandle<T::Output> {
     guard(|| {
         if task.is_null() {
             return Err(NullPointer("task").into());
         }
         // SAFETY: non-null and valid by the caller's contract.
-        let task = unsafe { &*task }.clone();
-        TaskHandle::try_spawn(task).map(into_handle_ptr)
+        T::spawn(unsafe { &*task }, None).map(into_handle_ptr)
     })
 }
 
@@ -117,13 +113,10 @@ where
 ///
 /// `task` is null or points to a valid `T`; `token` is null or points to a
 /// live [`CancellationToken`] (from `ffi_tasks_token_new` or the cxx bridge).
-pub unsafe fn spawn_with_token<T: Task + 'static>(
+pub unsafe fn spawn_with_token<T: Exported>(
     task: *const T,
     token: *const CancellationToken,
-) -> *mut TaskHandle<T::Output>
-where
-    T::Output: 'static,
-{
+) -> *mut TaskHandle<T::Output> {
     guard(|| {
         if task.is_null() {
             return Err(NullPointer("task").into());
@@ -132,8 +125,8 @@ where
             return Err(NullPointer("token").into());
         }
         // SAFETY: both non-null and valid by the caller's contract.
-        let (task, token) = unsafe { ((*task).clone(), (*token).child_token()) };
-        TaskHandle::spawn_with(task, token, crate::global::global_executor()).map(into_handle_ptr)
+        let (task, token) = unsafe { (&*task, &*token) };
+        T::spawn(task, Some(token)).map(into_handle_ptr)
     })
 }
 

@@ -27,10 +27,13 @@
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
 //! * `waitset_api` exports the `ffi_tasks_waitset_*` functions (wait sets
 //!   for event loops) and the `cancel_after` deadlines.
+//! * `exported` is what `export_task!` needs of a task type, blocking or
+//!   async (its output and how to spawn it).
 
 pub(crate) mod c_api;
 mod cxx_types;
 mod export_task;
+pub(crate) mod exported;
 pub(crate) mod handle_api;
 pub(crate) mod job_api;
 pub(crate) mod last_error;

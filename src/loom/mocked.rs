@@ -143,7 +143,9 @@ pub(crate) mod sync {
 }
 
 pub(crate) mod thread {
-    pub(crate) use loom::thread::Builder;
+    // Loom's: each of a model's threads has its own (they all run on one OS
+    // thread).
+    pub(crate) use loom::{thread::Builder, thread_local};
 
     /// The model's number of cores.
     pub(crate) fn available_parallelism() -> usize {

@@ -11,7 +11,7 @@ pub(crate) mod sync {
 }
 
 pub(crate) mod thread {
-    pub(crate) use std::thread::Builder;
+    pub(crate) use std::{thread::Builder, thread_local};
 
     /// The number of cores (1 when unknown).
     pub(crate) fn available_parallelism() -> usize {

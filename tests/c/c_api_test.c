@@ -43,29 +43,9 @@ LAYOUT(offsetof(ffi_tasks_stats, peak_threads) == FFI_TASKS_LAYOUT_STATS_PEAK_TH
 LAYOUT(sizeof(ffi_tasks_error_kind) == sizeof(int));
 LAYOUT(sizeof(ffi_tasks_status) == sizeof(int));
 
-/* The C layouts of the example tasks (#[repr(C)] in cpp/example_tasks). */
-typedef struct add_task {
-  uint64_t a;
-  uint64_t b;
-} add_task;
-typedef struct spin_task {
-  int return_count;
-} spin_task;
-typedef struct primes_task {
-  uint64_t limit;
-} primes_task;
-typedef struct fail_task {
-  int code;
-} fail_task;
-typedef struct boom_task {
-  int unused;
-} boom_task;
-
-FFI_TASKS_DECLARE_TASK(add, add_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(spin, spin_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(primes, primes_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(fail, fail_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(boom, boom_task, uint64_t);
+/* The example tasks (add, spin, primes, fail, boom, ...): their types and
+ * functions, from the header the build generates for cpp/example_tasks. */
+#include "ffi_tasks_example_tasks.h"
 
 /* Generous bound for waits on tasks that are known to finish. */
 #define LONG_WAIT_MS 60000u
@@ -242,8 +222,8 @@ static int test_last_error_buffer(void) {
 }
 
 static int test_add(void) {
-  add_task task = {2, 3};
-  add_task overflow = {UINT64_MAX, 1};
+  Add task = {2, 3};
+  Add overflow = {UINT64_MAX, 1};
   add_handle *h;
   uint64_t *result;
 
@@ -269,7 +249,7 @@ static int test_add(void) {
 }
 
 static int test_result_taken_once(void) {
-  add_task task = {40, 2};
+  Add task = {40, 2};
   add_handle *h = add_spawn(&task);
   uint64_t *result;
 
@@ -291,7 +271,7 @@ static int test_result_taken_once(void) {
 }
 
 static int test_running_task(void) {
-  spin_task task = {0};
+  Spin task = {0};
   spin_handle *h = spin_spawn(&task);
   unsigned done = latch_value() + 1;
   ffi_tasks_progress progress = {99, 99};
@@ -328,7 +308,7 @@ static int test_running_task(void) {
 }
 
 static int test_cancelled_task_returning_a_value(void) {
-  spin_task task = {1};
+  Spin task = {1};
   spin_handle *h = spin_spawn(&task);
   uint64_t *result;
 
@@ -345,7 +325,7 @@ static int test_cancelled_task_returning_a_value(void) {
 }
 
 static int test_handle_destroy_cancels(void) {
-  spin_task task = {0};
+  Spin task = {0};
   unsigned done = latch_value() + 1;
   spin_handle *h = spin_spawn(&task);
 
@@ -360,7 +340,7 @@ static int test_handle_destroy_cancels(void) {
 
 static int test_fail_message(void) {
   static const char expected[] = "task failed with code 7: while reading input: root cause";
-  fail_task task = {7};
+  Fail task = {7};
   unsigned done = latch_value() + 1;
   fail_handle *h = fail_spawn(&task);
 
@@ -376,7 +356,7 @@ static int test_fail_message(void) {
 }
 
 static int test_boom_panics(void) {
-  boom_task task = {0};
+  Boom task = {0};
   unsigned done = latch_value() + 1;
   boom_handle *h = boom_spawn(&task);
 
@@ -393,7 +373,7 @@ static int test_boom_panics(void) {
 }
 
 static int test_progress(void) {
-  primes_task task = {200000};
+  CountPrimes task = {200000};
   primes_handle *h = primes_spawn(&task);
   ffi_tasks_progress progress = {0, 0};
   uint64_t *result;
@@ -460,7 +440,7 @@ static int test_tokens(void) {
 
 static int test_group_cancel(void) {
   enum { N = 3 };
-  spin_task task = {0};
+  Spin task = {0};
   ffi_tasks_token *group = ffi_tasks_token_new();
   spin_handle *handles[N];
   spin_handle *other;
@@ -501,8 +481,8 @@ static int test_group_cancel(void) {
 }
 
 static int test_on_complete(void) {
-  spin_task spin = {0};
-  add_task add = {1, 1};
+  Spin spin = {0};
+  Add add = {1, 1};
   unsigned before = latch_value();
   spin_handle *h = spin_spawn(&spin);
   add_handle *finished = add_spawn(&add);
@@ -567,7 +547,7 @@ static int test_null_handles(void) {
 /* Only meaningful in builds with the handle-registry feature; without it,
  * using a dead handle is undefined behaviour and is not attempted. */
 static int test_dead_handles(void) {
-  add_task task = {1, 2};
+  Add task = {1, 2};
   add_handle *h;
 
   if (!ffi_tasks_handle_registry_enabled()) {

@@ -17,22 +17,18 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <threads.h>
+/* POSIX threads, not C11 <threads.h>: ThreadSanitizer (the tsan preset) does
+ * not intercept glibc's thrd_create, whose threads then crash under it. */
+#include <pthread.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/epoll.h>
 #endif
 
-typedef struct spin_task {
-  int return_count;
-} spin_task;
-typedef struct add_task {
-  uint64_t a;
-  uint64_t b;
-} add_task;
+/* The example tasks' types and functions (Spin, Add), from the header the
+ * build generates for cpp/example_tasks. */
+#include "ffi_tasks_example_tasks.h"
 
-FFI_TASKS_DECLARE_TASK(spin, spin_task, uint64_t);
-FFI_TASKS_DECLARE_TASK(add, add_task, uint64_t);
 FFI_TASKS_DECLARE_WAITSET_ADD(spin);
 FFI_TASKS_DECLARE_WAITSET_ADD(add);
 
@@ -73,7 +69,7 @@ static int readable(int fd) {
 
 /* A spin task released by cancelling *token. */
 static spin_handle *held(ffi_tasks_token **token) {
-  spin_task task = {.return_count = 1};
+  Spin task = {.return_count = 1};
   *token = ffi_tasks_token_new();
   return spin_spawn_with_token(&task, *token);
 }
@@ -114,7 +110,7 @@ static int test_wait_all_and_fd_with_poll(void) {
   CHECK(ffi_tasks_waitset_wait_all(ws, 0) == FFI_TASKS_WAITSET_COMPLETED); /* empty */
   ffi_tasks_token *token;
   spin_handle *h = held(&token);
-  add_task a = {.a = 2, .b = 3};
+  Add a = {.a = 2, .b = 3};
   add_handle *quick = add_spawn(&a);
   CHECK(spin_waitset_add(ws, h, 1) == 0);
   CHECK(add_waitset_add(ws, quick, 2) == 0);
@@ -197,7 +193,7 @@ static int test_destroy_while_pending_and_handle_destroyed(void) {
 
   /* A handle destroyed while in the set: cancelled, its tag still arrives. */
   ws = ffi_tasks_waitset_new();
-  spin_task forever = {.return_count = 0};
+  Spin forever = {.return_count = 0};
   spin_handle *doomed = spin_spawn(&forever);
   CHECK(spin_waitset_add(ws, doomed, 9) == 0);
   spin_handle_destroy(doomed);
@@ -215,7 +211,7 @@ static int test_ten_thousand_members(void) {
   static unsigned char seen[N];
   ffi_tasks_waitset *ws = ffi_tasks_waitset_new();
   for (uint64_t i = 0; i < N; i++) {
-    add_task a = {.a = i, .b = 1};
+    Add a = {.a = i, .b = 1};
     handles[i] = add_spawn(&a);
     CHECK(add_waitset_add(ws, handles[i], i) == 0);
   }
@@ -237,47 +233,47 @@ static int test_ten_thousand_members(void) {
 enum { MEMBERS = 64, WAITERS = 4 };
 static ffi_tasks_waitset *shared_set;
 static unsigned char taken[MEMBERS];
-static mtx_t taken_mutex;
+static pthread_mutex_t taken_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-static int waiter(void *arg) {
-  (void)arg;
+/* Returns NULL when every wait went right, a non-NULL pointer otherwise. */
+static void *waiter(void *arg) {
   uint64_t tag;
   for (;;) {
     int rc = ffi_tasks_waitset_wait(shared_set, PATIENCE_MS, &tag);
     if (rc == FFI_TASKS_WAITSET_EMPTY) {
-      return 0;
+      return NULL;
     }
     if (rc != FFI_TASKS_WAITSET_COMPLETED || tag >= MEMBERS) {
-      return 1;
+      return arg;
     }
-    mtx_lock(&taken_mutex);
+    pthread_mutex_lock(&taken_mutex);
     int twice = taken[tag]++;
-    mtx_unlock(&taken_mutex);
+    pthread_mutex_unlock(&taken_mutex);
     if (twice) {
-      return 1;
+      return arg;
     }
   }
 }
 
 static int test_several_threads_waiting(void) {
-  CHECK(mtx_init(&taken_mutex, mtx_plain) == thrd_success);
   shared_set = ffi_tasks_waitset_new();
   ffi_tasks_token *group = ffi_tasks_token_new();
   spin_handle *handles[MEMBERS];
-  spin_task task = {.return_count = 1};
+  Spin task = {.return_count = 1};
   for (int i = 0; i < MEMBERS; i++) {
     handles[i] = spin_spawn_with_token(&task, group);
     CHECK(spin_waitset_add(shared_set, handles[i], (uint64_t)i) == 0);
   }
-  thrd_t threads[WAITERS];
+  static int failure_marker;
+  pthread_t threads[WAITERS];
   for (int i = 0; i < WAITERS; i++) {
-    CHECK(thrd_create(&threads[i], waiter, NULL) == thrd_success);
+    CHECK(pthread_create(&threads[i], NULL, waiter, &failure_marker) == 0);
   }
   ffi_tasks_token_cancel(group);
   for (int i = 0; i < WAITERS; i++) {
-    int res = 1;
-    CHECK(thrd_join(threads[i], &res) == thrd_success);
-    CHECK(res == 0);
+    void *res = &failure_marker;
+    CHECK(pthread_join(threads[i], &res) == 0);
+    CHECK(res == NULL);
   }
   for (int i = 0; i < MEMBERS; i++) {
     CHECK(taken[i] == 1);
@@ -285,7 +281,6 @@ static int test_several_threads_waiting(void) {
   }
   ffi_tasks_waitset_destroy(shared_set);
   ffi_tasks_token_destroy(group);
-  mtx_destroy(&taken_mutex);
   return 0;
 }
 
@@ -304,7 +299,7 @@ static int test_deadlines(void) {
 
   /* A handle deadline cancels a running task, seen through a wait set. */
   ffi_tasks_waitset *ws = ffi_tasks_waitset_new();
-  spin_task forever = {.return_count = 0};
+  Spin forever = {.return_count = 0};
   spin_handle *h = spin_spawn(&forever);
   CHECK(spin_waitset_add(ws, h, 5) == 0);
   CHECK(ffi_tasks_handle_cancel_after(h, 10) == 0);
@@ -314,7 +309,7 @@ static int test_deadlines(void) {
   spin_handle_destroy(h);
 
   /* On a finished task: left as it ended. */
-  add_task a = {.a = 1, .b = 1};
+  Add a = {.a = 1, .b = 1};
   add_handle *done = add_spawn(&a);
   CHECK(add_waitset_add(ws, done, 6) == 0);
   CHECK(ffi_tasks_waitset_wait(ws, PATIENCE_MS, &tag) == FFI_TASKS_WAITSET_COMPLETED);

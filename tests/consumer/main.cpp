@@ -11,10 +11,9 @@
 #include "ffi_tasks_bridge/bridge.h"  // generated from ffi_tasks' src/bridge.rs
 #include "rust/cxx.h"
 
-// The C layout of the Rust task (#[repr(C)] struct SumTo), bound in one line.
-struct SumTo {
-  std::uint64_t n;
-};
+// The Rust task's type (#[repr(C)] struct SumTo) comes from the header the
+// build generates for our crate; binding it to C++ takes one line.
+#include "consumer_tasks.h"
 FFI_TASKS_CPP_TASK(sum_to, SumTo, std::uint64_t);
 
 namespace {

@@ -16,28 +16,13 @@
 #include "ffi_tasks/bridge.hpp"
 #include "ffi_tasks_example_tasks_bridge/rich.h"
 
-// ----- C++ mirrors of the #[repr(C)] task structs
-
-// Output String: "ffi_tasks " repeated `repeat` times.
-struct Text {
-  std::uint64_t repeat;
-};
-
-// Output Vec<u8>: byte i is (i as u8) ^ seed; fails above 1 GiB.
-struct Bytes {
-  std::uint64_t len;
-  std::uint8_t seed;
-};
-
-// Output Vec<u64>: 0, 1, 4, ..., (n-1)^2.
-struct Squares {
-  std::uint64_t n;
-};
-
-// Output Box<Blob>: a Blob of `size` bytes (byte i is i as u8).
-struct MakeBlob {
-  std::uint64_t size;
-};
+// The task types Text (output String: "ffi_tasks " repeated `repeat`
+// times), Bytes (Vec<u8>: byte i is (i as u8) ^ seed; fails above 1 GiB),
+// Squares (Vec<u64>: 0, 1, 4, ..., (n-1)^2) and MakeBlob (Box<Blob> of
+// `size` bytes, byte i is i as u8) come from the header the build generates
+// for the example crate (included, with the rest of the example tasks, by
+// example_tasks.hpp).
+#include "example_tasks.hpp"
 
 FFI_TASKS_CPP_TASK(text, Text, rust::String);
 FFI_TASKS_CPP_TASK(bytes, Bytes, rust::Vec<std::uint8_t>);

@@ -115,3 +115,58 @@ Stoppable await_stoppable() { (void)co_await ffi_tasks::spawn(Task{1}); }
 #endif
 
 }  // namespace compile_check
+
+// Executors, combinators and push progress (executor.hpp, when.hpp,
+// progress.hpp): every template, in each mode of the matrix.
+#include <functional>
+#include <vector>
+
+#include "ffi_tasks/progress.hpp"
+#include "ffi_tasks/when.hpp"
+
+namespace compile_check_exec {
+struct Executor {
+  void execute(std::function<void()> f) const { f(); }
+};
+struct Poster {
+  void post(std::function<void()> f) { f(); }
+};
+
+inline void combine(ffi_tasks::TaskHandle<std::uint64_t> a,
+                    ffi_tasks::TaskHandle<compile_check::Big> b,
+                    std::vector<ffi_tasks::TaskHandle<std::uint64_t>> many,
+                    std::vector<ffi_tasks::TaskHandle<std::uint64_t>> more) {
+  auto all = ffi_tasks::when_all(std::move(a), std::move(b));
+  auto any = ffi_tasks::when_any(std::move(many));
+  auto every = ffi_tasks::when_all(std::move(more));
+  auto none = ffi_tasks::when_all();
+  all.on_progress(
+      Executor{}, [](ffi_tasks::Progress) {}, std::chrono::milliseconds(10));
+  all.on_complete(Executor{}, [] {});
+  Poster poster;
+  static_cast<void>(any.try_on_complete(poster, [] {}));
+  static_cast<void>(every.try_poll());
+  static_cast<void>(none.try_poll());
+  auto first = ffi_tasks::when_any(ffi_tasks::spawn(compile_check::Task{1}),
+                                   ffi_tasks::spawn(compile_check::UnitJob{1}));
+  static_cast<void>(first.try_poll());
+}
+
+#if FFI_TASKS_HAS_COROUTINES && FFI_TASKS_HAS_STOP_TOKEN
+struct Detached {
+  struct promise_type {
+    Detached get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+inline Detached resume_on_executor() {
+  Executor ex;
+  (void)co_await ffi_tasks::spawn(compile_check::Task{1}).resume_on(ex);
+  (void)co_await ffi_tasks::when_all(ffi_tasks::spawn(compile_check::Big{1, 2.0})).resume_on(ex);
+}
+#endif
+}  // namespace compile_check_exec

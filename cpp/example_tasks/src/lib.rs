@@ -2,36 +2,16 @@
 //! C++ test suites, the benchmarks and the demo link this staticlib; a real
 //! project writes a crate like this one for its own tasks.
 //!
-//! Naming convention (what `FFI_TASKS_DECLARE_TASK(prefix, ...)` in the C and
-//! C++ headers expects): every key is exported as `<prefix>_<key>`.
+//! Every task is exported with `export_task!`'s prefix form (every key as
+//! `<prefix>_<key>`), so the CMake build generates the C declarations of its
+//! types and functions (`ffi_tasks_add_crate(... HEADER
+//! ffi_tasks_example_tasks.h)`): C and C++ include that header instead of
+//! mirroring the `#[repr(C)]` structs by hand.
 
 use std::os::raw::c_int;
 
 use anyhow::{anyhow, Context, Error};
 use ffi_tasks::task::{CancellationToken, Cancelled, Task};
-
-/// Exports every key of `export_task!` for `$task` as `<$prefix>_<key>`.
-macro_rules! export_all {
-    ($task:ty, $spawn:ident, $spawn_with_token:ident, $poll:ident, $wait:ident, $wait_timeout:ident,
-     $cancel:ident, $cancelled:ident, $status:ident, $progress:ident, $on_complete:ident,
-     $handle_destroy:ident, $result_destroy:ident) => {
-        ffi_tasks::export_task! {
-            Task: $task;
-            spawn: $spawn;
-            spawn_with_token: $spawn_with_token;
-            poll: $poll;
-            wait: $wait;
-            wait_timeout: $wait_timeout;
-            cancel: $cancel;
-            cancelled: $cancelled;
-            status: $status;
-            progress: $progress;
-            on_complete: $on_complete;
-            handle_destroy: $handle_destroy;
-            result_destroy: $result_destroy;
-        }
-    };
-}
 
 /// Adds two numbers at once.
 #[repr(C)]
@@ -50,21 +30,10 @@ impl Task for Add {
     }
 }
 
-export_all!(
-    Add,
-    add_spawn,
-    add_spawn_with_token,
-    add_poll,
-    add_wait,
-    add_wait_timeout,
-    add_cancel,
-    add_cancelled,
-    add_status,
-    add_progress,
-    add_on_complete,
-    add_handle_destroy,
-    add_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Add;
+    prefix: add;
+}
 
 /// Blocks until cancelled, then returns `Err(Cancelled)` (or, with
 /// `return_count != 0`, `Ok(number of wake-ups)`).
@@ -90,21 +59,10 @@ impl Task for Spin {
     }
 }
 
-export_all!(
-    Spin,
-    spin_spawn,
-    spin_spawn_with_token,
-    spin_poll,
-    spin_wait,
-    spin_wait_timeout,
-    spin_cancel,
-    spin_cancelled,
-    spin_status,
-    spin_progress,
-    spin_on_complete,
-    spin_handle_destroy,
-    spin_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Spin;
+    prefix: spin;
+}
 
 /// Counts the primes below `limit`, reporting progress and honouring
 /// cancellation.
@@ -149,21 +107,10 @@ fn is_prime(n: u64) -> bool {
     true
 }
 
-export_all!(
-    CountPrimes,
-    primes_spawn,
-    primes_spawn_with_token,
-    primes_poll,
-    primes_wait,
-    primes_wait_timeout,
-    primes_cancel,
-    primes_cancelled,
-    primes_status,
-    primes_progress,
-    primes_on_complete,
-    primes_handle_destroy,
-    primes_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: CountPrimes;
+    prefix: primes;
+}
 
 /// Fails with a three-level cause chain:
 /// `"task failed with code <code>: while reading input: root cause"`.
@@ -182,21 +129,10 @@ impl Task for Fail {
     }
 }
 
-export_all!(
-    Fail,
-    fail_spawn,
-    fail_spawn_with_token,
-    fail_poll,
-    fail_wait,
-    fail_wait_timeout,
-    fail_cancel,
-    fail_cancelled,
-    fail_status,
-    fail_progress,
-    fail_on_complete,
-    fail_handle_destroy,
-    fail_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Fail;
+    prefix: fail;
+}
 
 /// Panics with the message `"boom"`.
 #[repr(C)]
@@ -212,21 +148,10 @@ impl Task for Boom {
     }
 }
 
-export_all!(
-    Boom,
-    boom_spawn,
-    boom_spawn_with_token,
-    boom_poll,
-    boom_wait,
-    boom_wait_timeout,
-    boom_cancel,
-    boom_cancelled,
-    boom_status,
-    boom_progress,
-    boom_on_complete,
-    boom_handle_destroy,
-    boom_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Boom;
+    prefix: boom;
+}
 
 // ===== tasks for the C++ test suite and the demo =====
 
@@ -385,21 +310,10 @@ impl Task for Probe {
     }
 }
 
-export_all!(
-    Probe,
-    probe_spawn,
-    probe_spawn_with_token,
-    probe_poll,
-    probe_wait,
-    probe_wait_timeout,
-    probe_cancel,
-    probe_cancelled,
-    probe_status,
-    probe_progress,
-    probe_on_complete,
-    probe_handle_destroy,
-    probe_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Probe;
+    prefix: probe;
+}
 
 /// How many [`ProbeOutput`]s with this `id` were dropped.
 #[unsafe(no_mangle)]
@@ -417,6 +331,7 @@ pub extern "C" fn example_probe_saw_cancel(id: u64) -> u64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn example_probe_release(id: u64) {
     probe_counters::update(id, |c| c.released += 1);
+    async_probe::wake(id);
 }
 
 /// Blocks until `count` [`Probe`] runs with this `id` have started (their
@@ -439,42 +354,73 @@ pub extern "C" fn example_probe_wait_drops(id: u64, count: u64, timeout_ms: u64)
 
 /// The same Rust task exported twice more, so that C++ can bind it again:
 /// with an output type whose move constructor throws (`probe2`: the result
-/// must still be freed) and as an owned result (`probe3`).
+/// must still be freed) and as an owned result (`probe3`). Distinct task
+/// types, so that each prefix has a C type of its own to bind.
 mod probe_again {
-    use super::Probe;
+    use anyhow::Error;
+    use ffi_tasks::task::{CancellationToken, Task};
 
-    export_all!(
-        Probe,
-        probe2_spawn,
-        probe2_spawn_with_token,
-        probe2_poll,
-        probe2_wait,
-        probe2_wait_timeout,
-        probe2_cancel,
-        probe2_cancelled,
-        probe2_status,
-        probe2_progress,
-        probe2_on_complete,
-        probe2_handle_destroy,
-        probe2_result_destroy
-    );
+    use super::{Probe, ProbeOutput};
 
-    export_all!(
-        Probe,
-        probe3_spawn,
-        probe3_spawn_with_token,
-        probe3_poll,
-        probe3_wait,
-        probe3_wait_timeout,
-        probe3_cancel,
-        probe3_cancelled,
-        probe3_status,
-        probe3_progress,
-        probe3_on_complete,
-        probe3_handle_destroy,
-        probe3_result_destroy
-    );
+    /// [`Probe`], exported as `probe2_*`.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy)]
+    pub struct Probe2 {
+        /// As [`Probe::id`].
+        pub id: u64,
+        /// As [`Probe::value`].
+        pub value: u64,
+        /// As [`Probe::mode`].
+        pub mode: u32,
+    }
+
+    impl Task for Probe2 {
+        type Output = ProbeOutput;
+        fn run(&self, tok: &CancellationToken) -> Result<ProbeOutput, Error> {
+            Probe {
+                id: self.id,
+                value: self.value,
+                mode: self.mode,
+            }
+            .run(tok)
+        }
+    }
+
+    /// [`Probe`], exported as `probe3_*`.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy)]
+    pub struct Probe3 {
+        /// As [`Probe::id`].
+        pub id: u64,
+        /// As [`Probe::value`].
+        pub value: u64,
+        /// As [`Probe::mode`].
+        pub mode: u32,
+    }
+
+    impl Task for Probe3 {
+        type Output = ProbeOutput;
+        fn run(&self, tok: &CancellationToken) -> Result<ProbeOutput, Error> {
+            Probe {
+                id: self.id,
+                value: self.value,
+                mode: self.mode,
+            }
+            .run(tok)
+        }
+    }
+
+    ffi_tasks::export_task! {
+        Task: Probe2;
+        prefix: probe2;
+    }
+
+    ffi_tasks::export_task! {
+        Task: Probe3;
+        prefix: probe3;
+    }
 }
+pub use probe_again::{Probe2, Probe3};
 
 /// A task with a zero-sized output (`()`): fails with `"unit task failed"`
 /// when `fail != 0`.
@@ -495,21 +441,10 @@ impl Task for UnitTask {
     }
 }
 
-export_all!(
-    UnitTask,
-    unit_spawn,
-    unit_spawn_with_token,
-    unit_poll,
-    unit_wait,
-    unit_wait_timeout,
-    unit_cancel,
-    unit_cancelled,
-    unit_status,
-    unit_progress,
-    unit_on_complete,
-    unit_handle_destroy,
-    unit_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: UnitTask;
+    prefix: unit;
+}
 
 /// Hashes `megabytes` MiB of data generated from `seed` (an xorshift stream,
 /// made one MiB at a time), with FNV-1a over 64-bit words; reports progress
@@ -546,21 +481,13 @@ impl Task for HashBuffer {
     }
 }
 
-export_all!(
-    HashBuffer,
-    hash_spawn,
-    hash_spawn_with_token,
-    hash_poll,
-    hash_wait,
-    hash_wait_timeout,
-    hash_cancel,
-    hash_cancelled,
-    hash_status,
-    hash_progress,
-    hash_on_complete,
-    hash_handle_destroy,
-    hash_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: HashBuffer;
+    prefix: hash;
+}
+
+/// An async task, exported as `async_probe_*`.
+pub mod async_probe;
 
 /// Tasks whose outputs are `String`, `Vec<u8>`, `Vec<u64>` and `Box<Blob>`,
 /// for C++'s `rust::String`, `rust::Vec<T>` and `rust::Box<T>` (cxx bridge).

@@ -188,69 +188,25 @@ impl Task for MakeBlob {
     }
 }
 
-export_all!(
-    Text,
-    text_spawn,
-    text_spawn_with_token,
-    text_poll,
-    text_wait,
-    text_wait_timeout,
-    text_cancel,
-    text_cancelled,
-    text_status,
-    text_progress,
-    text_on_complete,
-    text_handle_destroy,
-    text_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Text;
+    prefix: text;
+}
 
-export_all!(
-    Bytes,
-    bytes_spawn,
-    bytes_spawn_with_token,
-    bytes_poll,
-    bytes_wait,
-    bytes_wait_timeout,
-    bytes_cancel,
-    bytes_cancelled,
-    bytes_status,
-    bytes_progress,
-    bytes_on_complete,
-    bytes_handle_destroy,
-    bytes_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Bytes;
+    prefix: bytes;
+}
 
-export_all!(
-    Squares,
-    squares_spawn,
-    squares_spawn_with_token,
-    squares_poll,
-    squares_wait,
-    squares_wait_timeout,
-    squares_cancel,
-    squares_cancelled,
-    squares_status,
-    squares_progress,
-    squares_on_complete,
-    squares_handle_destroy,
-    squares_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: Squares;
+    prefix: squares;
+}
 
-export_all!(
-    MakeBlob,
-    blob_spawn,
-    blob_spawn_with_token,
-    blob_poll,
-    blob_wait,
-    blob_wait_timeout,
-    blob_cancel,
-    blob_cancelled,
-    blob_status,
-    blob_progress,
-    blob_on_complete,
-    blob_handle_destroy,
-    blob_result_destroy
-);
+ffi_tasks::export_task! {
+    Task: MakeBlob;
+    prefix: blob;
+}
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,13 @@
 // is cancelled (as by ~TaskHandle) and the coroutine is never resumed.
 // If the coroutine's promise has get_stop_token() (a std::stop_token), a
 // stop request while it waits here cancels the task.
+//
+// `co_await std::move(handle).resume_on(ex)` (ex an executor, see
+// executor.hpp): the same, but the coroutine always resumes through `ex`
+// (ex.execute(f) or ex.post(f)), even if the task has already finished.
+// If the executor throws or drops the function, the coroutine stays
+// suspended (destroying it is still safe); if its frame is destroyed while
+// the resumption is queued, the queued function does nothing.
 #pragma once
 
 #include <atomic>
@@ -26,6 +33,7 @@
 #include <utility>
 
 #include "ffi_tasks/detail/config.hpp"
+#include "ffi_tasks/executor.hpp"
 #include "ffi_tasks/status.hpp"
 #include "ffi_tasks/task_handle.hpp"
 
@@ -36,7 +44,8 @@
 FFI_TASKS_BEGIN_NAMESPACE
 
 namespace detail {
-template <class T>
+struct inline_resumer;
+template <class T, class Resumer = inline_resumer>
 class task_awaiter;
 }  // namespace detail
 
@@ -59,6 +68,10 @@ namespace detail {
 //   suspended  -> resumed         the callback resumes it, or
 //   suspended  -> abandoned       its frame was destroyed while suspended:
 //                                 the callback leaves it alone.
+// With resume_on, the coroutine always suspends; whichever of the callback
+// (finish_first) and await_suspend comes second posts resume() to the
+// executor, which goes suspended -> resumed unless the frame was abandoned
+// meanwhile.
 struct resume_state {
   enum : int { suspending, suspended, finished_early, resumed, abandoned };
   std::atomic<int> stage{suspending};
@@ -77,6 +90,24 @@ struct resume_state {
       coroutine.resume();
     }
     // else abandoned: the frame is gone.
+  }
+
+  // The completion callback of resume_on: whether it came before
+  // await_suspend's last step (which then posts the resumption itself).
+  bool finish_first() noexcept {
+    int expected = suspending;
+    return stage.compare_exchange_strong(expected, finished_early, std::memory_order_acq_rel,
+                                         std::memory_order_acquire);
+  }
+
+  // The function resume_on posts: resumes the coroutine unless its frame
+  // was destroyed meanwhile.
+  void resume() noexcept {
+    int expected = suspended;
+    if (stage.compare_exchange_strong(expected, resumed, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      coroutine.resume();
+    }
   }
 
   // await_suspend, last step: whether the coroutine stays suspended.
@@ -101,10 +132,25 @@ template <class Promise>
 struct has_stop_token<Promise, std::void_t<decltype(std::declval<Promise &>().get_stop_token())>>
     : std::is_convertible<decltype(std::declval<Promise &>().get_stop_token()), std::stop_token> {};
 
-template <class T>
+// How a task_awaiter goes on with the coroutine: at once, on the thread
+// that finished the task ...
+struct inline_resumer {};
+
+// ... or through an executor (resume_on).
+template <class Executor>
+struct executor_resumer {
+  stored_executor<Executor> executor;
+  template <class F>
+  void operator()(F &&f) noexcept {
+    post_or_drop(executor, std::forward<F>(f));
+  }
+};
+
+template <class T, class Resumer>
 class task_awaiter {
  public:
-  explicit task_awaiter(TaskHandle<T> &&handle) noexcept : handle_(std::move(handle)) {}
+  explicit task_awaiter(TaskHandle<T> &&handle, Resumer resumer = Resumer()) noexcept
+      : handle_(std::move(handle)), resumer_(std::move(resumer)) {}
   task_awaiter(const task_awaiter &) = delete;
   task_awaiter &operator=(const task_awaiter &) = delete;
 
@@ -118,7 +164,16 @@ class task_awaiter {
     }
   }
 
-  bool await_ready() const { return handle_.status() != TaskStatus::running; }
+  bool await_ready() const {
+    if constexpr (std::is_same<Resumer, inline_resumer>::value) {
+      return handle_.status() != TaskStatus::running;
+    } else {
+      // Resumes through the executor even if the task is done; an empty
+      // handle throws here.
+      static_cast<void>(handle_.status());
+      return false;
+    }
+  }
 
   template <class Promise>
   bool await_suspend(std::coroutine_handle<Promise> coroutine) {
@@ -130,11 +185,30 @@ class task_awaiter {
     }
     auto state = std::make_shared<resume_state>();
     state->coroutine = coroutine;
-    handle_.on_complete([state]() noexcept { state->on_complete(); });
-    state_ = state;
-    // Once suspended, the coroutine may run (and this awaiter be gone) on
-    // another thread at any moment: touch nothing but locals.
-    return state->suspend();
+    if constexpr (std::is_same<Resumer, inline_resumer>::value) {
+      handle_.on_complete([state]() noexcept { state->on_complete(); });
+      state_ = state;
+      // Once suspended, the coroutine may run (and this awaiter be gone) on
+      // another thread at any moment: touch nothing but locals.
+      return state->suspend();
+    } else {
+      // Whichever of the callback and this function comes second posts
+      // the resumption to the executor.
+      handle_.on_complete([state, resumer = resumer_]() mutable noexcept {
+        if (!state->finish_first()) {
+          resumer([state]() noexcept { state->resume(); });
+        }
+      });
+      state_ = state;
+      if (!state->suspend()) {
+        // The task finished first. Posting may resume the coroutine (an
+        // inline executor) and end this awaiter: touch nothing but locals.
+        state->stage.store(resume_state::suspended, std::memory_order_release);
+        Resumer resumer = resumer_;
+        resumer([state]() noexcept { state->resume(); });
+      }
+      return true;
+    }
   }
 
   T await_resume() {
@@ -153,8 +227,21 @@ class task_awaiter {
   };
 
   TaskHandle<T> handle_;
+  Resumer resumer_;
   std::shared_ptr<resume_state> state_;
   std::optional<std::stop_callback<cancel_task>> stop_;
+};
+
+template <class T>
+struct resume_on_interop {
+  template <class Executor>
+  static task_awaiter<T, executor_resumer<Executor>> make(TaskHandle<T> &&handle, Executor &&ex) {
+    static_assert(is_executor_v<Executor>,
+                  "resume_on(ex): ex must have execute(f) or post(f) (executor.hpp)");
+    return task_awaiter<T, executor_resumer<Executor>>(
+        std::move(handle),
+        executor_resumer<Executor>{stored_executor<Executor>(std::forward<Executor>(ex))});
+  }
 };
 
 }  // namespace detail

@@ -32,6 +32,7 @@
 #include "ffi_tasks/detail/config.hpp"
 #include "ffi_tasks/detail/timeout.hpp"
 #include "ffi_tasks/error.hpp"
+#include "ffi_tasks/executor.hpp"
 #include "ffi_tasks/result.hpp"
 #include "ffi_tasks/status.hpp"
 #include "ffi_tasks/task_traits.hpp"
@@ -48,6 +49,10 @@ template <class T>
 struct future_interop;  // ffi_tasks/future.hpp
 template <class StopToken>
 struct stop_interop;  // ffi_tasks/stop_token.hpp
+template <class T>
+struct resume_on_interop;  // ffi_tasks/coroutine.hpp
+template <class T>
+struct progress_interop;  // ffi_tasks/progress.hpp
 // Lets those headers reach a handle's raw pointer and function table.
 struct handle_access;
 }  // namespace detail
@@ -183,6 +188,34 @@ class TaskHandle {
   }
 
   // `co_await std::move(handle)`: see ffi_tasks/coroutine.hpp (C++20).
+
+  // ----- executors (ffi_tasks/executor.hpp)
+  // As on_complete(callback), but `callback()` runs through the executor
+  // `ex` (ex.execute(f) or ex.post(f)): the task's one completion callback
+  // hands it over. The callback may throw: the executor gets the exception.
+  // An executor that throws or drops the function: the callback is
+  // destroyed without running (executor.hpp). Same errors as on_complete.
+  template <class Executor, class F>
+  void on_complete(Executor &&ex, F &&callback);
+  template <class Executor, class F>
+  [[nodiscard]] Result<void> try_on_complete(Executor &&ex, F &&callback);
+
+  // `co_await std::move(handle).resume_on(ex)`: as co_await, but the
+  // coroutine resumes through `ex`, always (even if the task has already
+  // finished). Needs ffi_tasks/coroutine.hpp (C++20).
+  template <class Executor, class U = T>
+  [[nodiscard]] auto resume_on(Executor &&ex) && {
+    return detail::resume_on_interop<U>::make(std::move(*this), std::forward<Executor>(ex));
+  }
+
+  // Calls `f(Progress)` through `ex` while the task runs: at most once per
+  // `min_interval`, only when the progress changed, and always with the
+  // last progress once the task has finished. Needs ffi_tasks/progress.hpp.
+  template <class Executor, class F, class Rep, class Period, class U = T>
+  void on_progress(Executor &&ex, F &&f, const std::chrono::duration<Rep, Period> &min_interval) {
+    detail::progress_interop<U>::watch(*this, std::forward<Executor>(ex), std::forward<F>(f),
+                                       min_interval);
+  }
 
  private:
   template <class Traits>
@@ -503,6 +536,33 @@ template <class T>
 template <class F>
 void TaskHandle<T>::on_complete(F &&callback) {
   try_on_complete(std::forward<F>(callback)).value();
+}
+
+// ----- executors
+
+template <class T>
+template <class Executor, class F>
+Result<void> TaskHandle<T>::try_on_complete(Executor &&ex, F &&callback) {
+  static_assert(is_executor_v<Executor>,
+                "on_complete(ex, f): ex must have execute(f) or post(f) (executor.hpp)");
+  static_assert(std::is_invocable<std::decay_t<F> &>::value,
+                "on_complete(ex, f): f must be callable with no arguments");
+  if (raw_ == nullptr) {
+    return detail::empty_handle_error("on_complete");
+  }
+  if (detail::is_null_callback(callback)) {
+    return Error(ErrorKind::null_pointer, "ffi_tasks: on_complete() called with a null callback");
+  }
+  detail::stored_executor<Executor> stored(std::forward<Executor>(ex));
+  detail::shared_call<std::decay_t<F>> call{
+      std::make_shared<std::decay_t<F>>(std::forward<F>(callback))};
+  return try_on_complete([stored, call]() mutable noexcept { detail::post_or_drop(stored, call); });
+}
+
+template <class T>
+template <class Executor, class F>
+void TaskHandle<T>::on_complete(Executor &&ex, F &&callback) {
+  try_on_complete(std::forward<Executor>(ex), std::forward<F>(callback)).value();
 }
 
 FFI_TASKS_END_NAMESPACE

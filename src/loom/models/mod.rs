@@ -1,5 +1,5 @@
-//! Loom models of the pool (`pool.rs`) and the cancellation token
-//! (`cancel.rs`), run by `scripts/loom.sh`. They drive the real code through
+//! Loom models of the pool (`pool.rs`), the cancellation token
+//! (`cancel.rs`) and the async driver (`async_task.rs`), run by `scripts/loom.sh`. They drive the real code through
 //! the facade; the handle's state machine has its own models next to it
 //! (`completion.rs`).
 //!
@@ -8,6 +8,7 @@
 //! models start at most three threads besides the model's own (loom allows
 //! four).
 
+mod async_task;
 mod cancel;
 mod pool;
 

@@ -33,18 +33,9 @@ impl Task for SumTo {
     }
 }
 
+// Every key as sum_to_<key>: the prefix form is what the generated header
+// (ffi_tasks_add_crate(... HEADER consumer_tasks.h)) describes to C and C++.
 ffi_tasks::export_task! {
     Task: SumTo;
-    spawn: sum_to_spawn;
-    spawn_with_token: sum_to_spawn_with_token;
-    poll: sum_to_poll;
-    wait: sum_to_wait;
-    wait_timeout: sum_to_wait_timeout;
-    cancel: sum_to_cancel;
-    cancelled: sum_to_cancelled;
-    status: sum_to_status;
-    progress: sum_to_progress;
-    on_complete: sum_to_on_complete;
-    handle_destroy: sum_to_handle_destroy;
-    result_destroy: sum_to_result_destroy;
+    prefix: sum_to;
 }

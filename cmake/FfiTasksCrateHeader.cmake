@@ -1,0 +1,266 @@
+# FfiTasksCrateHeader.cmake — writes the C/C++ header of a Rust crate that
+# exports tasks with `export_task!` (prefix form). Run at build time by the
+# rule that ffi_tasks_add_crate(... HEADER <name>.h) adds (see
+# FfiTasksHelpers.cmake and docs/cmake.md), after the crate's staticlib is
+# built:
+#
+#   cmake -DCBINDGEN=<cbindgen> -DCRATE=<crate name> -DSOURCE_DIR=<crate dir>
+#         -DSTATICLIB=<lib<crate>.a> -DOUTPUT=<header> -DSTAMP=<stamp file>
+#         -P FfiTasksCrateHeader.cmake
+#
+# What goes into the header, and where it comes from:
+#   1. the tasks: every `export_task! { Task: T; prefix: p; }` of the crate
+#      leaves a record in the staticlib's data ("ffi_tasks-task-record|1|...",
+#      src/ffi/export_task.rs) with the module, the prefix, the task type and
+#      the size and alignment rustc gave the task and its output; read here
+#      as text (file(STRINGS)), so nothing built for the target is run;
+#   2. each task's Output type, from its `impl Task for T { type Output = O; ...}`
+#      (or `impl AsyncTask for T`)
+#      in the crate's sources (`type Output` must come before the methods);
+#   3. the C definitions of the task and output types and of the crate's own
+#      `#[no_mangle] extern "C"` functions: cbindgen, run on src/lib.rs;
+#   4. per type, a static assert that the C compiler's size and alignment are
+#      the ones rustc used, so that a different packing or alignment, or a
+#      stale header, fails to compile;
+#   5. per task whose output C can name, FFI_TASKS_DECLARE_TASK(p, T, O);
+#      define FFI_TASKS_UNDECLARED_<p> before including the header to bind
+#      task p yourself (to a layout-compatible C++ output type, say).
+#
+# The header is rewritten only when its text changes (the rule's output is
+# STAMP, the header a byproduct), so an unrelated change to the crate does not
+# recompile its C and C++ users.
+cmake_minimum_required(VERSION 3.22)
+
+foreach(var CBINDGEN CRATE SOURCE_DIR STATICLIB OUTPUT STAMP)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "FfiTasksCrateHeader.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+string(REPLACE "-" "_" crate_ident "${CRATE}")
+get_filename_component(header_name "${OUTPUT}" NAME)
+
+# ---- 1. the task records ------------------------------------------------------
+file(STRINGS "${STATICLIB}" records REGEX "ffi_tasks-task-record\\|1\\|[^;]*;")
+set(prefixes "")
+foreach(record IN LISTS records)
+  if(NOT record MATCHES
+     "ffi_tasks-task-record\\|1\\|([A-Za-z0-9_:]+)\\|([A-Za-z0-9_]+)\\|([^|]+)\\|([0-9]+)\\|([0-9]+)\\|([0-9]+)\\|([0-9]+);")
+    message(FATAL_ERROR "${header_name}: unreadable task record in ${STATICLIB}: ${record}")
+  endif()
+  set(module "${CMAKE_MATCH_1}")
+  set(prefix "${CMAKE_MATCH_2}")
+  set(task "${CMAKE_MATCH_3}")
+  set(sizes "${CMAKE_MATCH_4};${CMAKE_MATCH_5};${CMAKE_MATCH_6};${CMAKE_MATCH_7}")
+  string(REGEX REPLACE "::.*" "" record_crate "${module}")
+  if(NOT record_crate STREQUAL crate_ident)
+    continue() # a task of a dependency: its types are not in this crate
+  endif()
+  if(prefix IN_LIST prefixes)
+    continue() # one record per codegen unit that instantiated it
+  endif()
+  string(REPLACE " " "" task "${task}")
+  string(REGEX REPLACE ".*::" "" task "${task}")
+  if(NOT task MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "${header_name}: task `${prefix}` has the type `${CMAKE_MATCH_3}`; only a "
+                        "plain (non-generic) #[repr(C)] struct can be described to C")
+  endif()
+  list(APPEND prefixes "${prefix}")
+  set(task_of_${prefix} "${task}")
+  set(sizes_of_${prefix} "${sizes}")
+endforeach()
+if(NOT prefixes)
+  message(FATAL_ERROR "${header_name}: no task of crate `${CRATE}` in ${STATICLIB}: export "
+                      "them with `export_task! { Task: T; prefix: p; }` (the prefix form)")
+endif()
+list(SORT prefixes)
+
+# ---- 2. the output types ------------------------------------------------------
+file(GLOB_RECURSE rust_sources "${SOURCE_DIR}/src/*.rs")
+list(SORT rust_sources)
+set(sources_text "")
+foreach(source IN LISTS rust_sources)
+  file(READ "${source}" text)
+  string(APPEND sources_text "${text}\n")
+endforeach()
+
+# Rust primitive -> C type (cbindgen's names, with usize_is_size_t).
+set(c_u8 uint8_t)
+set(c_u16 uint16_t)
+set(c_u32 uint32_t)
+set(c_u64 uint64_t)
+set(c_i8 int8_t)
+set(c_i16 int16_t)
+set(c_i32 int32_t)
+set(c_i64 int64_t)
+set(c_usize size_t)
+set(c_isize ptrdiff_t)
+set(c_f32 float)
+set(c_f64 double)
+set(c_bool bool)
+set(c_c_char char)
+set(c_c_int int)
+set(c_c_uint "unsigned int")
+set(c_c_long long)
+set(c_c_ulong "unsigned long")
+set(c_c_longlong "long long")
+set(c_c_ulonglong "unsigned long long")
+set(c_c_double double)
+set(c_c_float float)
+
+set(ws "[ \t\r\n]")
+set(path "([A-Za-z0-9_]+::)*")
+set(exported_types "")
+foreach(prefix IN LISTS prefixes)
+  set(task "${task_of_${prefix}}")
+  list(APPEND exported_types "${task}")
+  if(NOT sources_text MATCHES
+     "impl${ws}+${path}(Async)?Task${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Output${ws}*=${ws}*([^;]+);")
+    message(FATAL_ERROR "${header_name}: found no `impl Task for ${task} { type Output = ...; }` "
+                        "(or `impl AsyncTask for ...`) "
+                        "under ${SOURCE_DIR}/src (write `type Output` before the methods)")
+  endif()
+  set(output "${CMAKE_MATCH_4}")
+  string(REGEX REPLACE "${ws}+" "" output "${output}")
+  string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" output "${output}")
+  if(output STREQUAL "()")
+    set(kind_of_${prefix} unit)
+    set(output_of_${prefix} void)
+  elseif(DEFINED c_${output})
+    set(kind_of_${prefix} c)
+    set(output_of_${prefix} "${c_${output}}")
+  elseif(output MATCHES "^[A-Za-z_][A-Za-z0-9_]*$"
+         AND NOT output MATCHES "^(String|Vec|Box|Option|Result|Arc|Rc|CString|PathBuf)$")
+    set(kind_of_${prefix} c)
+    set(output_of_${prefix} "${output}")
+    list(APPEND exported_types "${output}")
+  else()
+    set(kind_of_${prefix} rust)
+    set(output_of_${prefix} "${output}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES exported_types)
+
+# ---- 3. the C definitions (cbindgen) ----------------------------------------------
+get_filename_component(work_dir "${STAMP}" DIRECTORY)
+set(config "${work_dir}/${header_name}.cbindgen.toml")
+set(body "${work_dir}/${header_name}.cbindgen.h")
+list(TRANSFORM exported_types REPLACE "(.+)" "\"\\1\"" OUTPUT_VARIABLE quoted)
+list(JOIN quoted ", " include_list)
+file(WRITE "${config}" "# Written by FfiTasksCrateHeader.cmake for ${header_name}.
+language = \"C\"
+cpp_compat = true
+no_includes = true
+style = \"both\"
+documentation_style = \"doxy\"
+usize_is_size_t = true
+
+[export]
+include = [${include_list}]
+# No constants: a `pub const` of the crate would become a bare #define.
+item_types = [\"enums\", \"structs\", \"unions\", \"typedefs\", \"opaque\", \"functions\"]
+
+[fn]
+args = \"horizontal\"
+")
+execute_process(
+  COMMAND "${CBINDGEN}" --quiet --config "${config}" --output "${body}" "${SOURCE_DIR}/src/lib.rs"
+  RESULT_VARIABLE rc
+  ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${header_name}: cbindgen failed (${rc}) on ${SOURCE_DIR}/src/lib.rs:\n${err}")
+endif()
+file(READ "${body}" definitions)
+
+# ---- 4 and 5. layout checks and task declarations ------------------------------
+string(TOUPPER "${header_name}" guard)
+string(REGEX REPLACE "[^A-Z0-9]" "_" guard "FFI_TASKS_GENERATED_${guard}")
+
+set(checks "")
+set(declarations "")
+foreach(prefix IN LISTS prefixes)
+  set(task "${task_of_${prefix}}")
+  set(output "${output_of_${prefix}}")
+  list(GET sizes_of_${prefix} 0 task_size)
+  list(GET sizes_of_${prefix} 1 task_align)
+  list(GET sizes_of_${prefix} 2 output_size)
+  list(GET sizes_of_${prefix} 3 output_align)
+  list(APPEND checks "FFI_TASKS_CHECK_LAYOUT(${task}, ${task_size}, ${task_align})")
+  if(kind_of_${prefix} STREQUAL "c")
+    list(APPEND checks "FFI_TASKS_CHECK_LAYOUT(${output}, ${output_size}, ${output_align})")
+    string(APPEND declarations "
+/* ${prefix}_*: task ${task}, output ${output}.
+ * C++: FFI_TASKS_CPP_TASK(${prefix}, ${task}, ${output}); */
+#ifndef FFI_TASKS_UNDECLARED_${prefix}
+FFI_TASKS_DECLARE_TASK(${prefix}, ${task}, ${output});
+#endif
+")
+  elseif(kind_of_${prefix} STREQUAL "unit")
+    string(APPEND declarations "
+/* ${prefix}_*: task ${task}, output () (none).
+ * C++: FFI_TASKS_CPP_TASK(${prefix}, ${task}, ffi_tasks::Unit); */
+#if !defined(__cplusplus) && !defined(FFI_TASKS_UNDECLARED_${prefix})
+FFI_TASKS_DECLARE_TASK(${prefix}, ${task}, void);
+#endif
+")
+  else()
+    string(APPEND declarations "
+/* ${prefix}_*: task ${task}, output ${output}: a Rust type C cannot name.
+ * C++: FFI_TASKS_CPP_TASK(${prefix}, ${task}, <the cxx type of ${output}>),
+ * e.g. rust::String for String, rust::Vec<T> for Vec<T> (ffi_tasks/rich.hpp). */
+")
+  endif()
+endforeach()
+
+list(REMOVE_DUPLICATES checks)
+list(JOIN checks ";\n" checks)
+string(APPEND checks ";")
+
+set(text "/* ${header_name} — the C ABI of the Rust crate `${CRATE}`.
+ *
+ * Generated by ffi_tasks (cmake/FfiTasksCrateHeader.cmake) from the crate's
+ * sources and its built staticlib: do not edit; it is rewritten whenever the
+ * crate is rebuilt. It defines the crate's #[repr(C)] task and output types
+ * (cbindgen), checks at compile time that their size and alignment are the
+ * ones rustc used, and declares the functions export_task! exported for each
+ * task (FFI_TASKS_DECLARE_TASK). Tasks: ${prefixes}.
+ */
+#ifndef ${guard}
+#define ${guard}
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ffi_tasks/ffi_tasks.h>
+
+/* Fails to compile when the C (or C++) compiler lays out `type` otherwise
+ * than rustc did: a different packing (#pragma pack, -fpack-struct) or
+ * alignment option, or a header older than the library. */
+#ifndef FFI_TASKS_CHECK_LAYOUT
+#ifdef __cplusplus
+#define FFI_TASKS_CHECK_LAYOUT(type, size, align)                                     \\
+  static_assert(sizeof(type) == (size) && alignof(type) == (align),                 \\
+                \"the layout of \" #type \" differs from the one rustc chose (size \" #size \", align \" #align \")\")
+#else
+#define FFI_TASKS_CHECK_LAYOUT(type, size, align)                                     \\
+  _Static_assert(sizeof(type) == (size) && _Alignof(type) == (align),               \\
+                 \"the layout of \" #type \" differs from the one rustc chose (size \" #size \", align \" #align \")\")
+#endif
+#endif
+
+/* ---- types and functions of the crate (cbindgen) ---- */
+
+${definitions}
+/* ---- layouts, as rustc chose them ---- */
+
+${checks}
+
+/* ---- the export_task! functions of each task ---- */
+${declarations}
+#endif /* ${guard} */
+")
+
+file(WRITE "${OUTPUT}.tmp" "${text}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUTPUT}.tmp")
+file(TOUCH "${STAMP}")

@@ -1,0 +1,236 @@
+//! Async tasks on a real tokio runtime (feature `tokio`; run with
+//! `cargo test --features tokio --test async_tokio`): tokio's timers and a
+//! TCP echo on 127.0.0.1 inside tasks, both through
+//! `TaskHandle::spawn_async_on` (tokio's scheduler polls the future) and
+//! through `TokioExecutor` (the built-in driver's polls run on the runtime);
+//! a cancel of a task asleep on a tokio timer; a runtime shut down under a
+//! pending task; a panic while polling.
+
+mod core_support;
+
+use std::{future::Future, time::Duration};
+
+use anyhow::{Context as _, Error};
+use core_support::{Counter, PATIENCE};
+use ffi_tasks::{
+    async_task::{AsyncTask, TokioExecutor},
+    error::ErrorKind,
+    task::{CancellationToken, TaskHandle},
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    runtime::{Builder, Runtime},
+};
+
+fn runtime() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Sleeps on a tokio timer, then returns `value`.
+#[derive(Clone)]
+struct Sleep {
+    duration: Duration,
+    value: u64,
+    dropped: Counter,
+}
+
+struct OnDrop(Counter);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.bump();
+    }
+}
+
+impl AsyncTask for Sleep {
+    type Output = u64;
+
+    #[allow(clippy::manual_async_fn)]
+    fn run(
+        &self,
+        _: CancellationToken,
+    ) -> impl Future<Output = Result<u64, Error>> + Send + 'static {
+        let (duration, value, guard) = (self.duration, self.value, OnDrop(self.dropped.clone()));
+        async move {
+            let _guard = guard;
+            tokio::time::sleep(duration).await;
+            Ok(value)
+        }
+    }
+}
+
+fn sleep(duration: Duration, value: u64) -> Sleep {
+    Sleep {
+        duration,
+        value,
+        dropped: Counter::new(),
+    }
+}
+
+/// Connects to `port` on 127.0.0.1, sends `message` and reads it back.
+#[derive(Clone)]
+struct Echo {
+    port: u16,
+    message: Vec<u8>,
+}
+
+impl AsyncTask for Echo {
+    type Output = Vec<u8>;
+
+    #[allow(clippy::manual_async_fn)]
+    fn run(
+        &self,
+        _: CancellationToken,
+    ) -> impl Future<Output = Result<Vec<u8>, Error>> + Send + 'static {
+        let (port, message) = (self.port, self.message.clone());
+        async move {
+            let mut stream = TcpStream::connect(("127.0.0.1", port))
+                .await
+                .context("connecting")?;
+            stream.write_all(&message).await?;
+            let mut back = vec![0u8; message.len()];
+            stream.read_exact(&mut back).await?;
+            Ok(back)
+        }
+    }
+}
+
+/// An echo server on 127.0.0.1 that serves `connections` connections, then
+/// stops; returns its port.
+fn echo_server(rt: &Runtime, connections: usize) -> u16 {
+    let listener = rt
+        .block_on(TcpListener::bind(("127.0.0.1", 0)))
+        .expect("bind 127.0.0.1");
+    let port = listener.local_addr().unwrap().port();
+    rt.spawn(async move {
+        for _ in 0..connections {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                loop {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 || socket.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_tokio_timer_works_on_both_paths() {
+    let rt = runtime();
+    let on = TaskHandle::spawn_async_on(
+        sleep(Duration::from_millis(5), 1),
+        CancellationToken::new(),
+        rt.handle(),
+    );
+    let with = TaskHandle::spawn_async_with(
+        sleep(Duration::from_millis(5), 2),
+        CancellationToken::new(),
+        TokioExecutor::new(rt.handle().clone()),
+    )
+    .unwrap();
+    assert_eq!(on.wait_timeout(PATIENCE).expect("slept").unwrap(), 1);
+    assert_eq!(with.wait_timeout(PATIENCE).expect("slept").unwrap(), 2);
+}
+
+#[test]
+fn a_tcp_echo_on_loopback_works_on_both_paths() {
+    let rt = runtime();
+    let port = echo_server(&rt, 2);
+    let on = TaskHandle::spawn_async_on(
+        Echo {
+            port,
+            message: b"hello".to_vec(),
+        },
+        CancellationToken::new(),
+        rt.handle(),
+    );
+    let with = TaskHandle::spawn_async_with(
+        Echo {
+            port,
+            message: b"again".to_vec(),
+        },
+        CancellationToken::new(),
+        TokioExecutor::new(rt.handle().clone()),
+    )
+    .unwrap();
+    assert_eq!(
+        on.wait_timeout(PATIENCE).expect("echoed").unwrap(),
+        b"hello"
+    );
+    assert_eq!(
+        with.wait_timeout(PATIENCE).expect("echoed").unwrap(),
+        b"again"
+    );
+}
+
+#[test]
+fn cancel_drops_a_task_asleep_on_a_tokio_timer() {
+    let rt = runtime();
+    let long = Duration::from_secs(3600);
+    for on_tokio in [true, false] {
+        let task = sleep(long, 0);
+        let handle = if on_tokio {
+            TaskHandle::spawn_async_on(task.clone(), CancellationToken::new(), rt.handle())
+        } else {
+            TaskHandle::spawn_async_with(
+                task.clone(),
+                CancellationToken::new(),
+                TokioExecutor::new(rt.handle().clone()),
+            )
+            .unwrap()
+        };
+        assert!(handle.wait_timeout(Duration::from_millis(5)).is_none());
+        handle.cancel();
+        let outcome = handle.wait_timeout(PATIENCE).expect("cancelled, so done");
+        assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::Cancelled);
+        task.dropped.wait_for(1);
+    }
+}
+
+#[test]
+fn a_runtime_shut_down_under_a_pending_task_ends_it() {
+    let rt = runtime();
+    let task = sleep(Duration::from_secs(3600), 0);
+    let handle = TaskHandle::spawn_async_on(task.clone(), CancellationToken::new(), rt.handle());
+    assert!(handle.wait_timeout(Duration::from_millis(5)).is_none());
+    rt.shutdown_timeout(PATIENCE);
+    let outcome = handle
+        .wait_timeout(PATIENCE)
+        .expect("ended with the runtime");
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+    task.dropped.wait_for(1);
+}
+
+#[test]
+fn a_panic_while_polling_on_tokio_is_panicked() {
+    #[derive(Clone)]
+    struct Boom;
+    impl AsyncTask for Boom {
+        type Output = ();
+        #[allow(clippy::manual_async_fn)]
+        fn run(
+            &self,
+            _: CancellationToken,
+        ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+            async {
+                tokio::task::yield_now().await;
+                panic!("boom on tokio")
+            }
+        }
+    }
+    let rt = runtime();
+    let handle = TaskHandle::spawn_async_on(Boom, CancellationToken::new(), rt.handle());
+    let error = handle.wait_timeout(PATIENCE).expect("ended").unwrap_err();
+    assert_eq!(ErrorKind::of(&error), ErrorKind::Panicked);
+    assert!(format!("{error:#}").contains("boom on tokio"), "{error:#}");
+}
