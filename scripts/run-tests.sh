@@ -12,9 +12,9 @@
 #   bash scripts/run-tests.sh
 #   FFI_TASKS_SKIP="cmake-asan memcheck" bash scripts/run-tests.sh   # skip sections by id
 #
-# Section ids: setup gates fmt clippy test reliability cmake-default cmake-asan
-# memcheck (and those other steps add below); reliability.sh has its own
-# (FFI_TASKS_RELIABILITY_SKIP). With CI=true (.ci/run sets it) a deep check
+# Section ids: setup gates fmt clippy test test-tokio msrv reliability
+# cmake-default cmake-asan memcheck cross-windows cross-aarch64;
+# reliability.sh has its own (FFI_TASKS_RELIABILITY_SKIP). With CI=true (.ci/run sets it) a deep check
 # that cannot run fails instead of printing SKIPPED (scripts/lib.sh).
 set -euo pipefail
 
@@ -68,6 +68,14 @@ ft_section cmake-default "CMake workflow preset default (build + ctest)" \
   cmake --workflow --preset default
 ft_section cmake-asan "CMake preset asan (ASan + UBSan; GoogleTest as whole suites)" asan
 ft_section memcheck "valgrind memcheck (ctest -T memcheck over build/default)" memcheck
+
+# Other platforms (docs/platforms.md): x86_64 Windows under wine and aarch64
+# Linux under qemu; `bash scripts/cross.sh i686-linux` and `clang-libcxx` run
+# the two other presets by hand.
+ft_section cross-windows "preset windows-wine (mingw-w64; tests under wine)" \
+  bash scripts/cross.sh windows-wine
+ft_section cross-aarch64 "preset aarch64-qemu (tests under qemu-aarch64)" \
+  bash scripts/cross.sh aarch64-qemu
 
 # ---- more C/C++ checks go here (tsan preset, stress, ...) -------------------
 
