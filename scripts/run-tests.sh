@@ -5,8 +5,8 @@
 #   (scripts/reliability.sh: stress, proptest, faults, misuse, fuzz, shutdown,
 #   loom, Miri, ThreadSanitizer on the Rust core and on the ctest suite), the
 #   CMake workflow preset `default` (C/C++ tests, consumer project), the `asan`
-#   preset (ASan + UBSan), and valgrind memcheck over the default build's
-#   ctest suite.
+#   preset (ASan + UBSan), valgrind memcheck over the default build's ctest
+#   suite, and the windows-wine and aarch64-qemu presets (scripts/cross.sh).
 # Stops at the first failure. Used by .ci/run.
 #
 #   bash scripts/run-tests.sh
@@ -14,8 +14,9 @@
 #
 # Section ids: setup gates fmt clippy test test-tokio msrv reliability
 # cmake-default cmake-asan memcheck cross-windows cross-aarch64;
-# reliability.sh has its own (FFI_TASKS_RELIABILITY_SKIP). With CI=true (.ci/run sets it) a deep check
-# that cannot run fails instead of printing SKIPPED (scripts/lib.sh).
+# reliability.sh has its own (FFI_TASKS_RELIABILITY_SKIP). With CI=true
+# (.ci/run sets it) a deep check that cannot run fails instead of printing
+# SKIPPED (scripts/lib.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
