@@ -413,7 +413,8 @@ impl<I: Send + 'static> StreamHandle<I> {
 
     /// Calls `callback` once, as soon as a read would not block (an item is
     /// buffered, or the stream has ended): now, on this thread, if it
-    /// already would not; otherwise on the producer's thread. One at a time:
+    /// already would not; otherwise on the producer's thread, or when the
+    /// handle is dropped, whichever comes first. One at a time:
     /// an [`InvalidArgument`](crate::error::InvalidArgument) error while one
     /// is registered. It must not block.
     pub fn on_ready<F>(&self, callback: F) -> Result<(), Error>

@@ -629,3 +629,20 @@ fn c_async_stream_by_named_functions() {
     drop(task.kept.lock().unwrap().take());
     assert_eq!(task.live.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn a_ready_callback_still_registered_runs_when_the_handle_is_dropped() {
+    let mut task = Producer::new(0, 4);
+    task.linger = true;
+    let stream = StreamHandle::spawn(task).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    stream
+        .on_ready(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    drop(stream);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -227,9 +227,10 @@ pub unsafe fn progress<I>(handle: *mut StreamHandle<I>, out: *mut Progress) -> c
 
 /// Calls `callback(user_data)` once, when `next` would not block (an item
 /// is buffered or the stream has ended): before returning if it already
-/// would not, else on the producer's thread. `0`; `-1` on error (null
-/// handle or callback, one already registered: `InvalidArgument`). A
-/// callback still registered when the handle is destroyed is never called.
+/// would not, else on the producer's thread, or (at the latest) inside
+/// `handle_destroy`: exactly once, so `user_data` can be freed by it. `0`;
+/// `-1` on error (null handle or callback, one already registered:
+/// `InvalidArgument`).
 ///
 /// # Safety
 ///

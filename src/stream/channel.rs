@@ -204,8 +204,9 @@ impl<T> Channel<T> {
         }
     }
 
-    /// The consumer is gone: no more sends; the buffered items (and a
-    /// registered ready callback) are dropped here, outside the lock.
+    /// The consumer is gone: no more sends; the buffered items are dropped
+    /// here, outside the lock, and a registered ready callback runs (so
+    /// that whatever it owns is released; a read would not block now).
     pub(crate) fn detach(&self) {
         let mut state = lock(&self.state);
         state.detached = true;
@@ -215,8 +216,10 @@ impl<T> Channel<T> {
         drop(state);
         self.not_full.notify_all();
         producers.into_iter().for_each(Waker::wake);
-        drop(ready);
         drop(items);
+        if let Some(ready) = ready {
+            ready();
+        }
     }
 }
 
