@@ -156,6 +156,7 @@ macro_rules! export_task {
     };
     ($( #[$attr:meta] )* StreamTask: $Task:ty; prefix: $prefix:ident;) => {
         const _: () = {
+            $crate::__export_task_layout! { @stream $Task; $prefix; }
             $crate::__export_stream_key! {
                 $Task; [$( #[$attr] )*] $prefix;
                 spawn spawn_with_token next next_timeout cancel cancelled status progress
@@ -436,13 +437,28 @@ macro_rules! __export_task_fn {
 /// ```text
 /// ffi_tasks-task-record|1|<module path>|<prefix>|<task type>|<task size>|<task align>|<output size>|<output align>;
 /// ```
+///
+/// A stream task (`StreamTask:` / `AsyncStreamTask:`) leaves the same record
+/// tagged `ffi_tasks-stream-record`, with its item in place of the output.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_task_layout {
     ($Task:ty; $prefix:ident;) => {
+        $crate::__export_task_layout! {
+            @record "ffi_tasks-task-record|1|"; $Task; $crate::__private::Output<$Task>; $prefix;
+        }
+    };
+    // A stream task: the same record under another tag, with its item in
+    // place of the output.
+    (@stream $Task:ty; $prefix:ident;) => {
+        $crate::__export_task_layout! {
+            @record "ffi_tasks-stream-record|1|"; $Task; $crate::__private::Item<$Task>; $prefix;
+        }
+    };
+    (@record $tag:literal; $Task:ty; $Output:ty; $prefix:ident;) => {
         const _: () = {
             const HEAD: &str = ::core::concat!(
-                "ffi_tasks-task-record|1|",
+                $tag,
                 ::core::module_path!(),
                 "|",
                 ::core::stringify!($prefix),
@@ -453,8 +469,8 @@ macro_rules! __export_task_layout {
             const NUMBERS: [usize; 4] = [
                 ::core::mem::size_of::<$Task>(),
                 ::core::mem::align_of::<$Task>(),
-                ::core::mem::size_of::<$crate::__private::Output<$Task>>(),
-                ::core::mem::align_of::<$crate::__private::Output<$Task>>(),
+                ::core::mem::size_of::<$Output>(),
+                ::core::mem::align_of::<$Output>(),
             ];
             // Room for the head, four numbers of up to 20 digits, their
             // separators and the final `;`.
