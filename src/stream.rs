@@ -53,8 +53,9 @@ use std::{
 
 use anyhow::Error;
 
-pub(crate) use self::channel::Channel;
-use self::channel::Recv;
+#[cfg(all(test, ffi_tasks_loom))]
+pub(crate) use self::channel::SendError;
+pub(crate) use self::channel::{Channel, Recv};
 use crate::{
     async_task::AsyncTask,
     error::{ErrorKind, TimedOut},
@@ -120,9 +121,7 @@ impl<I: Send + 'static> Emitter<I> {
     /// when the task is cancelled (also while it waits), when the stream's
     /// handle is gone, or after the task has finished.
     pub fn emit(&self, item: I) -> Result<(), Error> {
-        self.chan
-            .send_blocking(item, &self.tok)
-            .map_err(|e| e.into_error())
+        Channel::send_blocking(&self.chan, item, &self.tok).map_err(|e| e.into_error())
     }
 }
 

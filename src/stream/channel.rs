@@ -228,24 +228,25 @@ impl<T: Send + 'static> Channel<T> {
     /// the item) once `tok` is cancelled or the channel is closed or
     /// detached, including while it waits.
     pub(crate) fn send_blocking(
-        self: &Arc<Self>,
+        chan: &Arc<Self>,
         item: T,
         tok: &CancellationToken,
     ) -> Result<(), SendError> {
-        let mut item = match self.try_push(item, tok)? {
+        let this: &Self = chan;
+        let mut item = match this.try_push(item, tok)? {
             Ok(()) => return Ok(()),
             Err(item) => item,
         };
         // Full: let a cancel of the token wake the wait below.
-        let waker = Waker::from(StdArc::new(CancelWake(self.clone())));
+        let waker = Waker::from(StdArc::new(CancelWake(chan.clone())));
         let key = tok.register_waker(None, &waker);
         let result = loop {
-            item = match self.try_push(item, tok) {
+            item = match this.try_push(item, tok) {
                 Ok(Ok(())) => break Ok(()),
                 Ok(Err(item)) => item,
                 Err(e) => break Err(e),
             };
-            let state = lock(&self.state);
+            let state = lock(&this.state);
             if state.items.len() < state.capacity
                 || state.closed
                 || state.detached
@@ -253,7 +254,7 @@ impl<T: Send + 'static> Channel<T> {
             {
                 continue;
             }
-            drop(self.not_full.wait(state).unwrap_or_else(|p| p.into_inner()));
+            drop(this.not_full.wait(state).unwrap_or_else(|p| p.into_inner()));
         };
         if let Some(key) = key {
             tok.unregister_waker(key);
