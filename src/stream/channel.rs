@@ -64,6 +64,11 @@ struct State<T> {
     producers: Vec<Waker>,
     /// Called once when a receive would not block.
     on_ready: Option<ReadyCallback>,
+    /// Blocking readers and writers asleep on the condition variables
+    /// (counted under the lock before they wait): a send or a receive
+    /// notifies only when someone waits, sparing a system call per item.
+    readers_waiting: usize,
+    writers_waiting: usize,
 }
 
 pub(crate) struct Channel<T> {
@@ -84,6 +89,8 @@ impl<T> Channel<T> {
                 detached: false,
                 producers: Vec::new(),
                 on_ready: None,
+                readers_waiting: 0,
+                writers_waiting: 0,
             }),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
@@ -111,8 +118,11 @@ impl<T> Channel<T> {
         }
         state.items.push_back(item);
         let ready = state.on_ready.take();
+        let wake_reader = state.readers_waiting > 0;
         drop(state);
-        self.not_empty.notify_one();
+        if wake_reader {
+            self.not_empty.notify_one();
+        }
         if let Some(ready) = ready {
             ready();
         }
@@ -126,8 +136,11 @@ impl<T> Channel<T> {
         match state.items.pop_front() {
             Some(item) => {
                 let producers = std::mem::take(&mut state.producers);
+                let wake_writer = state.writers_waiting > 0;
                 drop(state);
-                self.not_full.notify_one();
+                if wake_writer {
+                    self.not_full.notify_one();
+                }
                 producers.into_iter().for_each(Waker::wake);
                 Ok(item)
             }
@@ -144,31 +157,32 @@ impl<T> Channel<T> {
                 Err(true) => return Recv::Closed,
                 Err(false) => {}
             }
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
             if !state.items.is_empty() || state.closed {
                 continue;
             }
-            match (timeout, deadline) {
+            state.readers_waiting += 1;
+            let mut state = match (timeout, deadline) {
                 (Some(_), Some(deadline)) => {
                     let Some(left) = deadline
                         .checked_duration_since(Instant::now())
                         .filter(|d| !d.is_zero())
                     else {
+                        state.readers_waiting -= 1;
                         return Recv::TimedOut;
                     };
-                    drop(
-                        self.not_empty
-                            .wait_timeout(state, left)
-                            .unwrap_or_else(|p| p.into_inner()),
-                    );
+                    self.not_empty
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
                 }
                 // An untimed wait, or a timeout too large to represent.
-                _ => drop(
-                    self.not_empty
-                        .wait(state)
-                        .unwrap_or_else(|p| p.into_inner()),
-                ),
-            }
+                _ => self
+                    .not_empty
+                    .wait(state)
+                    .unwrap_or_else(|p| p.into_inner()),
+            };
+            state.readers_waiting -= 1;
         }
     }
 
@@ -246,7 +260,7 @@ impl<T: Send + 'static> Channel<T> {
                 Ok(Err(item)) => item,
                 Err(e) => break Err(e),
             };
-            let state = lock(&this.state);
+            let mut state = lock(&this.state);
             if state.items.len() < state.capacity
                 || state.closed
                 || state.detached
@@ -254,7 +268,9 @@ impl<T: Send + 'static> Channel<T> {
             {
                 continue;
             }
-            drop(this.not_full.wait(state).unwrap_or_else(|p| p.into_inner()));
+            state.writers_waiting += 1;
+            let mut state = this.not_full.wait(state).unwrap_or_else(|p| p.into_inner());
+            state.writers_waiting -= 1;
         };
         if let Some(key) = key {
             tok.unregister_waker(key);
