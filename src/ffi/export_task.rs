@@ -45,6 +45,15 @@
 /// is polled on the global executor without holding a thread while it waits
 /// (see [`async_task`](crate::async_task)).
 ///
+/// A stream task ([`StreamTask`], or [`AsyncStreamTask`] with
+/// `AsyncStreamTask: MyTask;`) is exported with `StreamTask: MyTask;` and
+/// its own keys: `spawn`, `spawn_with_token`, `next`, `next_timeout`,
+/// `cancel`, `cancelled`, `status`, `progress`, `on_ready`, `handle_destroy`
+/// and `item_destroy` (either form; the prefix form matches
+/// `FFI_TASKS_DECLARE_STREAM` in C and `FFI_TASKS_CPP_STREAM` in C++). `next`
+/// returns null at the end: with LAST_ERROR empty when the task succeeded,
+/// set to its error when not (see `docs/streams.md`).
+///
 /// The prefix form gives exactly the names that `FFI_TASKS_DECLARE_TASK(my,
 /// ...)` declares in C (`ffi_tasks/ffi_tasks.h`) and `FFI_TASKS_CPP_TASK(my,
 /// ...)` in C++ (`ffi_tasks/task_traits.hpp`), so one line on each side is
@@ -132,6 +141,8 @@
 ///
 /// [`Task`]: crate::Task
 /// [`AsyncTask`]: crate::async_task::AsyncTask
+/// [`StreamTask`]: crate::stream::StreamTask
+/// [`AsyncStreamTask`]: crate::stream::AsyncStreamTask
 /// [`TaskStatus`]: crate::task::TaskStatus
 /// [`ErrorKind`]: crate::error::ErrorKind
 #[macro_export]
