@@ -39,18 +39,21 @@ endforeach()
 string(REPLACE "-" "_" crate_ident "${CRATE}")
 get_filename_component(header_name "${OUTPUT}" NAME)
 
-# ---- 1. the task records ------------------------------------------------------
-file(STRINGS "${STATICLIB}" records REGEX "ffi_tasks-task-record\\|1\\|[^;]*;")
+# ---- 1. the task records (and stream task records) ------------------------------------------------------
+# A stream task (`StreamTask: T; prefix: p;`) leaves the same record tagged
+# "ffi_tasks-stream-record", with its Item in place of the Output.
+file(STRINGS "${STATICLIB}" records REGEX "ffi_tasks-(task|stream)-record\\|1\\|[^;]*;")
 set(prefixes "")
 foreach(record IN LISTS records)
   if(NOT record MATCHES
-     "ffi_tasks-task-record\\|1\\|([A-Za-z0-9_:]+)\\|([A-Za-z0-9_]+)\\|([^|]+)\\|([0-9]+)\\|([0-9]+)\\|([0-9]+)\\|([0-9]+);")
+     "ffi_tasks-(task|stream)-record\\|1\\|([A-Za-z0-9_:]+)\\|([A-Za-z0-9_]+)\\|([^|]+)\\|([0-9]+)\\|([0-9]+)\\|([0-9]+)\\|([0-9]+);")
     message(FATAL_ERROR "${header_name}: unreadable task record in ${STATICLIB}: ${record}")
   endif()
-  set(module "${CMAKE_MATCH_1}")
-  set(prefix "${CMAKE_MATCH_2}")
-  set(task "${CMAKE_MATCH_3}")
-  set(sizes "${CMAKE_MATCH_4};${CMAKE_MATCH_5};${CMAKE_MATCH_6};${CMAKE_MATCH_7}")
+  set(record_kind "${CMAKE_MATCH_1}")
+  set(module "${CMAKE_MATCH_2}")
+  set(prefix "${CMAKE_MATCH_3}")
+  set(task "${CMAKE_MATCH_4}")
+  set(sizes "${CMAKE_MATCH_5};${CMAKE_MATCH_6};${CMAKE_MATCH_7};${CMAKE_MATCH_8}")
   string(REGEX REPLACE "::.*" "" record_crate "${module}")
   if(NOT record_crate STREQUAL crate_ident)
     continue() # a task of a dependency: its types are not in this crate
@@ -58,13 +61,15 @@ foreach(record IN LISTS records)
   if(prefix IN_LIST prefixes)
     continue() # one record per codegen unit that instantiated it
   endif()
+  set(raw_task "${task}")
   string(REPLACE " " "" task "${task}")
   string(REGEX REPLACE ".*::" "" task "${task}")
   if(NOT task MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
-    message(FATAL_ERROR "${header_name}: task `${prefix}` has the type `${CMAKE_MATCH_3}`; only a "
+    message(FATAL_ERROR "${header_name}: task `${prefix}` has the type `${raw_task}`; only a "
                         "plain (non-generic) #[repr(C)] struct can be described to C")
   endif()
   list(APPEND prefixes "${prefix}")
+  set(record_kind_of_${prefix} "${record_kind}")
   set(task_of_${prefix} "${task}")
   set(sizes_of_${prefix} "${sizes}")
 endforeach()
@@ -113,6 +118,32 @@ set(exported_types "")
 foreach(prefix IN LISTS prefixes)
   set(task "${task_of_${prefix}}")
   list(APPEND exported_types "${task}")
+  if(record_kind_of_${prefix} STREQUAL "stream")
+    # 2b. a stream task's Item, from its `impl (Async)StreamTask for T {
+    # type Item = I; ... }` (`type Item` before the methods).
+    if(NOT sources_text MATCHES
+       "impl${ws}+${path}(Async)?StreamTask${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Item${ws}*=${ws}*([^;]+);")
+      message(FATAL_ERROR "${header_name}: found no `impl StreamTask for ${task} { type Item = ...; }` "
+                          "(or `impl AsyncStreamTask for ...`) "
+                          "under ${SOURCE_DIR}/src (write `type Item` before the methods)")
+    endif()
+    set(item "${CMAKE_MATCH_4}")
+    string(REGEX REPLACE "${ws}+" "" item "${item}")
+    string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" item "${item}")
+    if(DEFINED c_${item})
+      set(kind_of_${prefix} stream)
+      set(output_of_${prefix} "${c_${item}}")
+    elseif(item MATCHES "^[A-Za-z_][A-Za-z0-9_]*$"
+           AND NOT item MATCHES "^(String|Vec|Box|Option|Result|Arc|Rc|CString|PathBuf)$")
+      set(kind_of_${prefix} stream)
+      set(output_of_${prefix} "${item}")
+      list(APPEND exported_types "${item}")
+    else()
+      set(kind_of_${prefix} rust_stream)
+      set(output_of_${prefix} "${item}")
+    endif()
+    continue()
+  endif()
   if(NOT sources_text MATCHES
      "impl${ws}+${path}(Async)?Task${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Output${ws}*=${ws}*([^;]+);")
     message(FATAL_ERROR "${header_name}: found no `impl Task for ${task} { type Output = ...; }` "
@@ -185,7 +216,20 @@ foreach(prefix IN LISTS prefixes)
   list(GET sizes_of_${prefix} 2 output_size)
   list(GET sizes_of_${prefix} 3 output_align)
   list(APPEND checks "FFI_TASKS_CHECK_LAYOUT(${task}, ${task_size}, ${task_align})")
-  if(kind_of_${prefix} STREQUAL "c")
+  if(kind_of_${prefix} STREQUAL "stream")
+    list(APPEND checks "FFI_TASKS_CHECK_LAYOUT(${output}, ${output_size}, ${output_align})")
+    string(APPEND declarations "
+/* ${prefix}_*: stream task ${task}, items ${output}.
+ * C++: FFI_TASKS_CPP_STREAM(${prefix}, ${task}, ${output}); */
+#ifndef FFI_TASKS_UNDECLARED_${prefix}
+FFI_TASKS_DECLARE_STREAM(${prefix}, ${task}, ${output});
+#endif
+")
+  elseif(kind_of_${prefix} STREQUAL "rust_stream")
+    string(APPEND declarations "
+/* ${prefix}_*: stream task ${task}, items ${output}: a Rust type C cannot name. */
+")
+  elseif(kind_of_${prefix} STREQUAL "c")
     list(APPEND checks "FFI_TASKS_CHECK_LAYOUT(${output}, ${output_size}, ${output_align})")
     string(APPEND declarations "
 /* ${prefix}_*: task ${task}, output ${output}.
@@ -222,7 +266,8 @@ set(text "/* ${header_name} — the C ABI of the Rust crate `${CRATE}`.
  * crate is rebuilt. It defines the crate's #[repr(C)] task and output types
  * (cbindgen), checks at compile time that their size and alignment are the
  * ones rustc used, and declares the functions export_task! exported for each
- * task (FFI_TASKS_DECLARE_TASK). Tasks: ${prefixes}.
+ * task (FFI_TASKS_DECLARE_TASK, FFI_TASKS_DECLARE_STREAM for a stream task).
+ * Tasks: ${prefixes}.
  */
 #ifndef ${guard}
 #define ${guard}

@@ -12,7 +12,9 @@
 #         (`cargo bench --bench async_tasks`, about 20 s)
 #   cpp   cpp/bench (Google Benchmark): TaskHandle<T> vs the raw C ABI,
 #         std::async and std::thread + std::promise, built with the CMake
-#         `release` preset (about 60 s, plus the first build)
+#         `release` preset (about 60 s, plus the first build); then
+#         cpp/bench/stream_bench.cpp: items/s of a u64 stream task read by
+#         TaskStream<T> and by the raw C ABI (a few seconds)
 #
 #   bash scripts/bench.sh              # both
 #   bash scripts/bench.sh rust         # or: cpp
@@ -75,6 +77,10 @@ if [[ "$what" == all || "$what" == cpp ]]; then
   echo "## C++: when_all / when_any, cost per input (s_per_input: seconds per input, flat as N grows = O(1))"
   echo
   "$(cat "$build_dir/ffi_tasks_cpp_bench_when_path.txt")"
+  # A stream of u64 items from a Rust stream task to a C++ reader, with
+  # back-pressure (cpp/bench/stream_bench.cpp, a few seconds).
+  cmake --build "$build_dir" --target ffi_tasks_cpp_stream_bench >&2
+  "$(cat "$build_dir/ffi_tasks_cpp_stream_bench_path.txt")"
   echo
 fi
 

@@ -6,7 +6,8 @@
 # under CI=true.
 #
 # What runs: the library's unit tests (not the timing-driven pool tests), the
-# C ABI / TaskHandle / token / error-handling integration tests, a short
+# C ABI / TaskHandle / token / error-handling / stream integration tests (not
+# the two streams of hundreds of items), a short
 # stress run, and with `handle-registry,fault-injection` the misuse, fault
 # injection and (few-case) proptest suites. Not under Miri: tests that start
 # child processes (shutdown, RLIMIT_NPROC), call C++ (the bridge's C++ half),
@@ -41,8 +42,9 @@ limit=900
 echo "== miri: library unit tests and core integration tests (default features)"
 timeout "$limit" cargo "$nightly" miri test \
     --lib --test c_abi --test c_abi_concurrency --test task_handle --test token \
-    --test error_handling --test auto_traits --test seed_example --test stress \
-    -- --skip pool::tests --skip very_deep_chain
+    --test error_handling --test auto_traits --test seed_example --test stress --test stream \
+    -- --skip pool::tests --skip very_deep_chain \
+    --skip an_async_stream_delivers --skip capacity_zero_counts_as_one
 
 echo "== miri: misuse guard, fault injection, proptest (handle-registry, fault-injection)"
 timeout "$limit" cargo "$nightly" miri test --features handle-registry,fault-injection \

@@ -59,8 +59,8 @@ ft_section proptest-registry "proptest state machine (handle-registry)" \
     t --features "$features" --test proptest_c_abi -- --nocapture
 ft_section faults "fault injection" \
     t --features "$features" --test fault_injection -- --nocapture
-ft_section misuse "misuse guard (handle-registry)" \
-    t --features "$features" --test misuse -- --nocapture
+ft_section misuse "misuse guard (handle-registry; stream items and handles too)" \
+    t --features "$features" --test misuse --test stream -- --nocapture
 section_once shutdown "shutdown with running tasks" \
     t --test shutdown -- --nocapture
 ft_section loom "loom models" bash scripts/loom.sh

@@ -54,6 +54,7 @@ pub mod fault;
 pub mod global;
 pub mod panic;
 pub mod pool;
+pub mod stream;
 pub mod task;
 mod unwind;
 pub mod waitset;
@@ -102,7 +103,22 @@ pub mod __private {
         crate::async_task::spawn_exported(task, parent)
     }
 
+    pub use crate::ffi::stream_api::{spawn_async as spawn_async_stream, ExportedStream};
+    pub use anyhow;
+
+    /// The handle type of stream task `T`.
+    pub type StreamHandle<T> = crate::stream::StreamHandle<<T as ExportedStream>::Item>;
+    /// The item type of stream task `T`.
+    pub type Item<T> = <T as ExportedStream>::Item;
+
     pub mod ffi {
+        /// The shims of the stream keys.
+        pub mod stream {
+            pub use crate::ffi::stream_api::{
+                cancel, cancelled, handle_destroy, item_destroy, next, next_timeout, on_ready,
+                progress, spawn, spawn_with_token, status,
+            };
+        }
         pub use crate::ffi::{
             guard, guard_infallible,
             handle_api::{

@@ -3,7 +3,8 @@
 // Counts primes and hashes generated data on the ffi_tasks pool, in
 // parallel, with a live progress bar read from each task's progress. Ctrl-C
 // cancels every running task; the demo then reports what finished and how
-// far the rest got. Run with --help for the options.
+// far the rest got. Then (--stream-primes) a stream task finds primes and the
+// demo prints each one as it arrives. Run with --help for the options.
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "ffi_tasks/ffi_tasks.hpp"
+#include "ffi_tasks/stream.hpp"
 
 // ----- the Rust tasks (cpp/example_tasks/src/lib.rs), one line each
 
@@ -32,6 +34,8 @@
 
 FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);
 FFI_TASKS_CPP_TASK(hash, HashBuffer, std::uint64_t);
+// PrimeStream emits the primes below `limit` as it finds them.
+FFI_TASKS_CPP_STREAM(prime_stream, PrimeStream, std::uint64_t);
 
 namespace {
 
@@ -55,8 +59,9 @@ extern "C" void on_interrupt(int) {
 // ----- options
 
 struct Options {
-  std::vector<std::uint64_t> primes;  // limits
-  std::vector<std::uint64_t> hashes;  // sizes in MiB
+  std::vector<std::uint64_t> primes;   // limits
+  std::vector<std::uint64_t> hashes;   // sizes in MiB
+  std::vector<std::uint64_t> streams;  // limits of the prime streams
   std::uint64_t refresh_ms = 100;
   std::optional<std::uint64_t> self_interrupt_after_ms;
 };
@@ -73,14 +78,17 @@ void print_usage(std::FILE *out) {
       "Options:\n"
       "  --primes N      count the primes below N (repeatable)\n"
       "  --hash MIB      hash MIB MiB of generated data (repeatable)\n"
+      "  --stream-primes N\n"
+      "                  then stream the primes below N, printed as they are found\n"
+      "                  (repeatable)\n"
       "  --refresh-ms MS redraw the progress every MS milliseconds (default 100)\n"
       "  --self-interrupt-after-ms MS\n"
       "                  send this process SIGINT after MS milliseconds, as Ctrl-C\n"
       "                  would (for tests)\n"
       "  -h, --help      show this help\n"
       "\n"
-      "Default (no task options): --primes 2000000 --primes 1000000 --hash 256 --hash 128,\n"
-      "a few seconds in a debug build.\n");
+      "Default (no task options): --primes 2000000 --primes 1000000 --hash 256 --hash 128\n"
+      "--stream-primes 2000, a few seconds in a debug build.\n");
 }
 
 bool parse_u64(const char *text, std::uint64_t &out) {
@@ -108,7 +116,7 @@ std::optional<Options> parse_args(int argc, char **argv, int &exit_code) {
       return std::nullopt;
     }
     const bool takes_value = arg == "--primes" || arg == "--hash" || arg == "--refresh-ms" ||
-                             arg == "--self-interrupt-after-ms";
+                             arg == "--self-interrupt-after-ms" || arg == "--stream-primes";
     if (!takes_value) {
       std::fprintf(stderr, "ffi_tasks_demo: unknown option '%s'\n\n", arg.c_str());
       print_usage(stderr);
@@ -126,15 +134,18 @@ std::optional<Options> parse_args(int argc, char **argv, int &exit_code) {
       options.primes.push_back(value);
     } else if (arg == "--hash") {
       options.hashes.push_back(value);
+    } else if (arg == "--stream-primes") {
+      options.streams.push_back(value);
     } else if (arg == "--refresh-ms") {
       options.refresh_ms = std::max<std::uint64_t>(value, 1);
     } else {
       options.self_interrupt_after_ms = value;
     }
   }
-  if (options.primes.empty() && options.hashes.empty()) {
+  if (options.primes.empty() && options.hashes.empty() && options.streams.empty()) {
     options.primes = {2000000, 1000000};
     options.hashes = {256, 128};
+    options.streams = {2000};
   }
   return options;
 }
@@ -278,6 +289,77 @@ class Display {
   Clock::time_point next_line_ = Clock::now();
 };
 
+// Streams the primes below `limit`, printing each one as it arrives (a
+// line of them at a time), until the end or Ctrl-C. false if interrupted.
+bool stream_primes(std::uint64_t limit, const Options &options, Clock::time_point start,
+                   bool &self_interrupted) {
+  std::printf("Streaming the primes below %llu as they are found:\n",
+              static_cast<unsigned long long>(limit));
+  std::fflush(stdout);
+  const Clock::time_point stream_start = Clock::now();
+  ffi_tasks::TaskStream<std::uint64_t> primes = ffi_tasks::spawn_stream(PrimeStream{limit});
+  std::uint64_t count = 0;
+  std::uint64_t last = 0;
+  std::size_t column = 0;
+  const auto print = [&column](std::uint64_t prime) {
+    char text[32];
+    const int length =
+        std::snprintf(text, sizeof text, " %llu", static_cast<unsigned long long>(prime));
+    if (column + static_cast<std::size_t>(length) > 78) {
+      std::printf("\n");
+      column = 0;
+    }
+    std::fputs(text, stdout);
+    column += static_cast<std::size_t>(length);
+  };
+  std::string ended;
+  bool cancelled = false;
+  try {
+    while (true) {
+      if (interrupted.load() && !cancelled) {
+        primes.cancel();  // the items already found still arrive, then the end
+        cancelled = true;
+      }
+      if (options.self_interrupt_after_ms && !self_interrupted &&
+          seconds_since(start) * 1000.0 >= static_cast<double>(*options.self_interrupt_after_ms)) {
+        self_interrupted = true;
+        std::raise(SIGINT);
+      }
+      std::optional<std::uint64_t> prime =
+          primes.next_for(std::chrono::milliseconds(options.refresh_ms));
+      if (prime) {
+        print(*prime);
+        ++count;
+        last = *prime;
+      } else if (primes.done()) {
+        break;
+      } else {
+        std::fflush(stdout);  // nothing for a while: show what came
+      }
+    }
+  } catch (const ffi_tasks::TaskCancelled &) {
+    cancelled = true;
+  } catch (const ffi_tasks::Error &e) {
+    ended = e.what();
+  }
+  std::printf("%s", column > 0 ? "\n" : "");
+  const double seconds = seconds_since(stream_start);
+  if (cancelled) {
+    std::printf("Interrupted: cancelled the prime stream after %llu primes (%.2fs)\n",
+                static_cast<unsigned long long>(count), seconds);
+    return false;
+  }
+  if (!ended.empty()) {
+    std::printf("The prime stream failed after %llu primes: %s\n",
+                static_cast<unsigned long long>(count), ended.c_str());
+    return true;
+  }
+  std::printf("streamed %llu primes below %llu in %.2fs (the last: %llu)\n",
+              static_cast<unsigned long long>(count), static_cast<unsigned long long>(limit),
+              seconds, static_cast<unsigned long long>(last));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -314,6 +396,16 @@ int main(int argc, char **argv) {
   for (const Job &job : jobs) {
     name_width = std::max(name_width, job.name.size());
   }
+  bool self_interrupted = false;
+  if (jobs.empty()) {
+    // Only streams.
+    for (const std::uint64_t limit : options->streams) {
+      if (!stream_primes(limit, *options, start, self_interrupted)) {
+        return 130;
+      }
+    }
+    return 0;
+  }
   std::printf("ffi_tasks %s demo: %zu Rust task(s) running in parallel (Ctrl-C cancels)\n",
               std::string(ffi_tasks::version()).c_str(), jobs.size());
   Display display(name_width);
@@ -322,7 +414,6 @@ int main(int argc, char **argv) {
     return std::count_if(jobs.begin(), jobs.end(),
                          [](const Job &job) { return job.state == State::running; });
   };
-  bool self_interrupted = false;
   while (running() > 0 && !interrupted.load()) {
     for (Job &job : jobs) {
       if (job.state == State::running) {
@@ -369,5 +460,10 @@ int main(int argc, char **argv) {
   }
   std::printf("All %zu task(s) finished: %zu done, %zu failed. (%.2fs)\n", jobs.size(), done,
               failed, seconds_since(start));
+  for (const std::uint64_t limit : options->streams) {
+    if (!stream_primes(limit, *options, start, self_interrupted)) {
+      return 130;
+    }
+  }
   return failed == 0 ? 0 : 1;
 }

@@ -45,6 +45,15 @@
 /// is polled on the global executor without holding a thread while it waits
 /// (see [`async_task`](crate::async_task)).
 ///
+/// A stream task ([`StreamTask`], or [`AsyncStreamTask`] with
+/// `AsyncStreamTask: MyTask;`) is exported with `StreamTask: MyTask;` and
+/// its own keys: `spawn`, `spawn_with_token`, `next`, `next_timeout`,
+/// `cancel`, `cancelled`, `status`, `progress`, `on_ready`, `handle_destroy`
+/// and `item_destroy` (either form; the prefix form matches
+/// `FFI_TASKS_DECLARE_STREAM` in C and `FFI_TASKS_CPP_STREAM` in C++). `next`
+/// returns null at the end: with LAST_ERROR empty when the task succeeded,
+/// set to its error when not (see `docs/streams.md`).
+///
 /// The prefix form gives exactly the names that `FFI_TASKS_DECLARE_TASK(my,
 /// ...)` declares in C (`ffi_tasks/ffi_tasks.h`) and `FFI_TASKS_CPP_TASK(my,
 /// ...)` in C++ (`ffi_tasks/task_traits.hpp`), so one line on each side is
@@ -132,10 +141,48 @@
 ///
 /// [`Task`]: crate::Task
 /// [`AsyncTask`]: crate::async_task::AsyncTask
+/// [`StreamTask`]: crate::stream::StreamTask
+/// [`AsyncStreamTask`]: crate::stream::AsyncStreamTask
 /// [`TaskStatus`]: crate::task::TaskStatus
 /// [`ErrorKind`]: crate::error::ErrorKind
 #[macro_export]
 macro_rules! export_task {
+    ($( #[$attr:meta] )* AsyncStreamTask: $Task:ty; $( $rest:tt )*) => {
+        const _: () = {
+            impl $crate::__private::ExportedStream for $Task {
+                type Item = <$Task as $crate::stream::AsyncStreamTask>::Item;
+
+                fn spawn(
+                    task: &Self,
+                    parent: ::core::option::Option<&$crate::task::CancellationToken>,
+                ) -> ::core::result::Result<
+                    $crate::__private::StreamHandle<Self>,
+                    $crate::__private::anyhow::Error,
+                > {
+                    $crate::__private::spawn_async_stream(task, parent)
+                }
+            }
+        };
+        $crate::export_task! { $( #[$attr] )* StreamTask: $Task; $( $rest )* }
+    };
+    ($( #[$attr:meta] )* StreamTask: $Task:ty; prefix: $prefix:ident;) => {
+        const _: () = {
+            $crate::__export_task_layout! { @stream $Task; $prefix; }
+            $crate::__export_stream_key! {
+                $Task; [$( #[$attr] )*] $prefix;
+                spawn spawn_with_token next next_timeout cancel cancelled status progress
+                on_ready handle_destroy item_destroy
+            }
+        };
+    };
+    ($( #[$attr:meta] )* StreamTask: $Task:ty; $( $key:ident : $name:ident; )*) => {
+        $crate::__export_stream_key! { @named $Task; [$( #[$attr] )*] $( $key: $name; )* }
+    };
+    ($( #[$attr:meta] )* StreamTask: $Task:ty; $( $rest:tt )*) => {
+        ::core::compile_error! {
+            "export_task!: expected `key: function_name;` pairs or `prefix: name;` alone after `StreamTask: ...;`"
+        }
+    };
     ($( #[$attr:meta] )* AsyncTask: $Task:ty; $( $rest:tt )*) => {
         const _: () = {
             impl $crate::__private::Exported for $Task {
@@ -401,13 +448,28 @@ macro_rules! __export_task_fn {
 /// ```text
 /// ffi_tasks-task-record|1|<module path>|<prefix>|<task type>|<task size>|<task align>|<output size>|<output align>;
 /// ```
+///
+/// A stream task (`StreamTask:` / `AsyncStreamTask:`) leaves the same record
+/// tagged `ffi_tasks-stream-record`, with its item in place of the output.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_task_layout {
     ($Task:ty; $prefix:ident;) => {
+        $crate::__export_task_layout! {
+            @record "ffi_tasks-task-record|1|"; $Task; $crate::__private::Output<$Task>; $prefix;
+        }
+    };
+    // A stream task: the same record under another tag, with its item in
+    // place of the output.
+    (@stream $Task:ty; $prefix:ident;) => {
+        $crate::__export_task_layout! {
+            @record "ffi_tasks-stream-record|1|"; $Task; $crate::__private::Item<$Task>; $prefix;
+        }
+    };
+    (@record $tag:literal; $Task:ty; $Output:ty; $prefix:ident;) => {
         const _: () = {
             const HEAD: &str = ::core::concat!(
-                "ffi_tasks-task-record|1|",
+                $tag,
                 ::core::module_path!(),
                 "|",
                 ::core::stringify!($prefix),
@@ -418,8 +480,8 @@ macro_rules! __export_task_layout {
             const NUMBERS: [usize; 4] = [
                 ::core::mem::size_of::<$Task>(),
                 ::core::mem::align_of::<$Task>(),
-                ::core::mem::size_of::<$crate::__private::Output<$Task>>(),
-                ::core::mem::align_of::<$crate::__private::Output<$Task>>(),
+                ::core::mem::size_of::<$Output>(),
+                ::core::mem::align_of::<$Output>(),
             ];
             // Room for the head, four numbers of up to 20 digits, their
             // separators and the final `;`.
@@ -458,5 +520,173 @@ macro_rules! __export_task_layout {
             #[used]
             static RECORD: [u8; LEN] = record();
         };
+    };
+}
+
+/// Implementation detail of [`export_task!`] (stream forms): the stream
+/// keys and their C signatures (`H` = the stream handle, `I` = the item):
+///
+/// | key | C signature | on error |
+/// |---|---|---|
+/// | `spawn`, `spawn_with_token` | as for a task | null |
+/// | `next` | `I *next(H *h)` — blocks; the next item, or null at the end (no error: the task succeeded; an error: how it failed) | null |
+/// | `next_timeout` | `I *f(H *h, uint64_t timeout_ms)` — as `next`; null with `TimedOut` if nothing came in time | null |
+/// | `cancel`, `cancelled`, `status`, `progress` | as for a task | |
+/// | `on_ready` | `int f(H *h, void (*cb)(void *), void *user_data)` — `cb` runs once, when `next` would not block | -1 |
+/// | `handle_destroy` | `void f(H *h)` — cancels, frees buffered items; **consumes `h`** | |
+/// | `item_destroy` | `void f(I *item)` | |
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_stream_key {
+    ($Task:ty; $attrs:tt $prefix:ident; $( $key:ident )*) => {
+        $(
+            $crate::__export_stream_key! {
+                @sig $key; $Task; $attrs
+                [export_name = ::core::concat!(
+                    ::core::stringify!($prefix), "_", ::core::stringify!($key)
+                )]
+                $key;
+            }
+        )*
+    };
+    (@named $Task:ty; $attrs:tt $( $key:ident: $name:ident; )*) => {
+        $(
+            $crate::__export_stream_key! { @sig $key; $Task; $attrs [no_mangle] $name; }
+        )*
+    };
+
+    (@sig spawn; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Clones `*task` and starts the stream; its handle, or null with
+        /// LAST_ERROR set.
+        ///
+        /// # Safety
+        ///
+        /// `task` is null or points to a valid task.
+        fn spawn(task: *const $Task) -> *mut $crate::__private::StreamHandle<$Task>;
+    } };
+    (@sig spawn_with_token; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Clones `*task` and starts the stream under a child of `token`.
+        ///
+        /// # Safety
+        ///
+        /// `task` is null or points to a valid task; `token` is null or live.
+        fn spawn_with_token(
+            task: *const $Task,
+            token: *const $crate::task::CancellationToken
+        ) -> *mut $crate::__private::StreamHandle<$Task>;
+    } };
+    (@sig next; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Blocks for the next item (free it with `item_destroy`); null at
+        /// the end, with no error if the task succeeded and its error if not.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle.
+        fn next(handle: *mut $crate::__private::StreamHandle<$Task>) -> *mut $crate::__private::Item<$Task>;
+    } };
+    (@sig next_timeout; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// As `next`, waiting at most `timeout_ms`: null with `TimedOut` if
+        /// nothing came.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle.
+        fn next_timeout(
+            handle: *mut $crate::__private::StreamHandle<$Task>,
+            timeout_ms: u64
+        ) -> *mut $crate::__private::Item<$Task>;
+    } };
+    (@sig cancel; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Asks the task to stop.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle.
+        fn cancel(handle: *mut $crate::__private::StreamHandle<$Task>);
+    } };
+    (@sig cancelled; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// `1` if cancelled, `0` if not, `-1` on error.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle.
+        fn cancelled(handle: *mut $crate::__private::StreamHandle<$Task>) -> $crate::__private::c_int;
+    } };
+    (@sig status; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// The task's status, `-1` on error.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle.
+        fn status(handle: *mut $crate::__private::StreamHandle<$Task>) -> $crate::__private::c_int;
+    } };
+    (@sig progress; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Writes the task's last reported progress to `*out`; `0` or `-1`.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle; `out` is null or valid
+        /// for writes.
+        fn progress(
+            handle: *mut $crate::__private::StreamHandle<$Task>,
+            out: *mut $crate::task::Progress
+        ) -> $crate::__private::c_int;
+    } };
+    (@sig on_ready; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Calls `callback(user_data)` once, when `next` would not block;
+        /// `0` or `-1`.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle; `callback` is callable
+        /// from any thread with `user_data` and does not unwind.
+        fn on_ready(
+            handle: *mut $crate::__private::StreamHandle<$Task>,
+            callback: $crate::__private::ffi::CompletionCallback,
+            user_data: *mut $crate::__private::c_void
+        ) -> $crate::__private::c_int;
+    } };
+    (@sig handle_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Destroys the handle: cancels the task, frees the buffered items.
+        ///
+        /// # Safety
+        ///
+        /// `handle` is null or a live stream handle; dead afterwards.
+        fn handle_destroy(handle: *mut $crate::__private::StreamHandle<$Task>);
+    } };
+    (@sig item_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+        /// Frees an item returned by `next` or `next_timeout`.
+        ///
+        /// # Safety
+        ///
+        /// `item` is null or such an item, not yet freed.
+        fn item_destroy(item: *mut $crate::__private::Item<$Task>);
+    } };
+    (@sig $key:ident; $( $rest:tt )*) => {
+        ::core::compile_error! { ::core::concat!(
+            "export_task!: unknown stream key `", ::core::stringify!($key),
+            "`; expected spawn, spawn_with_token, next, next_timeout, cancel, cancelled, status, progress, on_ready, handle_destroy or item_destroy (or `prefix: name;` alone)"
+        ) }
+    };
+}
+
+/// Implementation detail of [`export_task!`]: emits one stream function,
+/// whose body calls the shim of `ffi::stream_api` with the key's name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_stream_fn {
+    (
+        [$( $attr:tt )*] [$( $link:tt )*] $name:ident;
+        $( #[doc = $doc:literal] )*
+        fn $key:ident($( $arg:ident: $arg_ty:ty ),*) $( -> $ret:ty )?;
+    ) => {
+        $( #[doc = $doc] )*
+        #[allow(dead_code, unreachable_pub)]
+        #[unsafe($( $link )*)]
+        $( $attr )*
+        pub unsafe extern "C" fn $name($( $arg: $arg_ty ),*) $( -> $ret )? {
+            // SAFETY: forwarded from this function's contract.
+            unsafe { $crate::__private::ffi::stream::$key($( $arg ),*) }
+        }
     };
 }

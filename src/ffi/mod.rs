@@ -27,6 +27,8 @@
 //! * `registry` is the opt-in misuse guard (`handle-registry` feature).
 //! * `waitset_api` exports the `ffi_tasks_waitset_*` functions (wait sets
 //!   for event loops) and the `cancel_after` deadlines.
+//! * `stream_api` holds the bodies of the functions `export_task!`
+//!   generates for a stream task, and what it needs of such a task type.
 //! * `exported` is what `export_task!` needs of a task type, blocking or
 //!   async (its output and how to spawn it).
 
@@ -40,6 +42,7 @@ pub(crate) mod last_error;
 mod layout;
 pub(crate) mod registry;
 pub(crate) mod rich;
+pub(crate) mod stream_api;
 pub(crate) mod waitset_api;
 
 use std::{os::raw::c_int, ptr};

@@ -170,3 +170,58 @@ inline Detached resume_on_executor() {
 }
 #endif
 }  // namespace compile_check_exec
+
+// ----- TaskStream<T> (stream.hpp)
+namespace compile_check {
+struct StreamTask {
+  std::uint64_t n;
+};
+}  // namespace compile_check
+
+FFI_TASKS_CPP_STREAM(check_stream_u64, compile_check::StreamTask, std::uint64_t);
+FFI_TASKS_CPP_STREAM(check_stream_big, compile_check::Task, compile_check::Big);
+
+template class ffi_tasks::TaskStream<std::uint64_t>;
+template class ffi_tasks::TaskStream<compile_check::Big>;
+
+namespace compile_check {
+
+template <class Task>
+void use_stream(const Task &task) {
+  auto stream = ffi_tasks::spawn_stream(task);
+  auto tried = ffi_tasks::try_spawn_stream(task);
+  (void)stream.next_for(std::chrono::milliseconds(1));
+  (void)stream.next_for(std::chrono::duration<double>(0.5));
+  (void)stream.try_next_for(std::chrono::duration<unsigned, std::ratio<1, 3>>(1));
+  for (auto &&item : stream) {
+    (void)item;
+  }
+  (void)stream.progress().fraction();
+  (void)ffi_tasks::to_string(stream.status());
+  (void)tried;
+}
+
+void instantiate_streams() {
+  use_stream(StreamTask{1});
+  use_stream(Task{1});
+}
+
+#if FFI_TASKS_HAS_COROUTINES
+struct StreamReader {
+  struct promise_type {
+    StreamReader get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+StreamReader read_stream(ffi_tasks::TaskStream<std::uint64_t> &stream) {
+  while (auto item = co_await stream.next_async()) {
+    (void)item;
+  }
+}
+#endif
+
+}  // namespace compile_check

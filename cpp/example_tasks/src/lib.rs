@@ -492,3 +492,4 @@ pub mod async_probe;
 /// Tasks whose outputs are `String`, `Vec<u8>`, `Vec<u64>` and `Box<Blob>`,
 /// for C++'s `rust::String`, `rust::Vec<T>` and `rust::Box<T>` (cxx bridge).
 pub mod rich;
+pub mod streams;

@@ -161,6 +161,11 @@ typedef struct ffi_tasks_job_handle ffi_tasks_job_handle;
 #define FFI_TASKS_WAITSET_EMPTY 2
 
 /**
+ * The capacity of a stream whose task does not choose one.
+ */
+#define DEFAULT_CAPACITY 64
+
+/**
  * What kind of failure an error is. The discriminants are part of the C ABI
  * (`ffi_tasks_last_error_kind`) and never change.
  */
@@ -718,6 +723,36 @@ int ffi_tasks_handle_cancel_after(void *handle, uint64_t timeout_ms);
                                               ffi_tasks_callback callback, void *user_data);   \
   FFI_TASKS_EXTERN_C void prefix##_handle_destroy(prefix##_handle *handle);                    \
   FFI_TASKS_EXTERN_C void prefix##_result_destroy(output_type *result)
+
+/*
+ * Declares the functions export_task! generates for one stream task
+ * (`StreamTask:` or `AsyncStreamTask:`, prefix form) and an opaque handle type
+ * <prefix>_handle. `item_type` is the C layout of its Item.
+ * <prefix>_next blocks for the next item (free it with <prefix>_item_destroy);
+ * it returns NULL at the end: with the last error empty when the task
+ * succeeded (status FFI_TASKS_STATUS_COMPLETED), set to the task's error when
+ * it failed, was cancelled or panicked; the end repeats on later calls.
+ * <prefix>_next_timeout returns NULL with FFI_TASKS_ERROR_TIMED_OUT if
+ * nothing came in time. <prefix>_on_ready calls back exactly once: when
+ * <prefix>_next would not block, or at the latest in <prefix>_handle_destroy. <prefix>_handle_destroy cancels the task and frees the
+ * items still buffered.
+ */
+#define FFI_TASKS_DECLARE_STREAM(prefix, task_type, item_type)                                 \
+  typedef struct prefix##_handle prefix##_handle;                                              \
+  FFI_TASKS_EXTERN_C prefix##_handle *prefix##_spawn(const task_type *task);                   \
+  FFI_TASKS_EXTERN_C prefix##_handle *prefix##_spawn_with_token(const task_type *task,         \
+                                                                const ffi_tasks_token *token); \
+  FFI_TASKS_EXTERN_C item_type *prefix##_next(prefix##_handle *handle);                        \
+  FFI_TASKS_EXTERN_C item_type *prefix##_next_timeout(prefix##_handle *handle,                 \
+                                                      uint64_t timeout_ms);                    \
+  FFI_TASKS_EXTERN_C void prefix##_cancel(prefix##_handle *handle);                            \
+  FFI_TASKS_EXTERN_C int prefix##_cancelled(prefix##_handle *handle);                          \
+  FFI_TASKS_EXTERN_C int prefix##_status(prefix##_handle *handle);                             \
+  FFI_TASKS_EXTERN_C int prefix##_progress(prefix##_handle *handle, ffi_tasks_progress *out);  \
+  FFI_TASKS_EXTERN_C int prefix##_on_ready(prefix##_handle *handle,                            \
+                                           ffi_tasks_callback callback, void *user_data);      \
+  FFI_TASKS_EXTERN_C void prefix##_handle_destroy(prefix##_handle *handle);                    \
+  FFI_TASKS_EXTERN_C void prefix##_item_destroy(item_type *item)
 
 /*
  * Defines, after FFI_TASKS_DECLARE_TASK(prefix, ...), a typed way to add a

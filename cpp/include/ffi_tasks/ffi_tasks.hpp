@@ -11,6 +11,7 @@
 //   future.hpp       to_future(): std::future interop (needs exceptions)
 //   stop_token.hpp   wait(std::stop_token) (C++20)
 //   coroutine.hpp    co_await on a TaskHandle (C++20)
+//   stream.hpp       TaskStream<T>, spawn_stream, FFI_TASKS_CPP_STREAM
 //
 // The cxx bridge's additions are in ffi_tasks/bridge.hpp.
 #pragma once
@@ -20,6 +21,7 @@
 #include "ffi_tasks/owned.hpp"
 #include "ffi_tasks/result.hpp"
 #include "ffi_tasks/status.hpp"
+#include "ffi_tasks/stream.hpp"
 #include "ffi_tasks/task_handle.hpp"
 #include "ffi_tasks/task_traits.hpp"
 

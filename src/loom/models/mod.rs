@@ -1,5 +1,6 @@
 //! Loom models of the pool (`pool.rs`), the cancellation token
-//! (`cancel.rs`) and the async driver (`async_task.rs`), run by `scripts/loom.sh`. They drive the real code through
+//! (`cancel.rs`), the async driver (`async_task.rs`) and the stream channel
+//! (`stream.rs`), run by `scripts/loom.sh`. They drive the real code through
 //! the facade; the handle's state machine has its own models next to it
 //! (`completion.rs`).
 //!
@@ -11,6 +12,7 @@
 mod async_task;
 mod cancel;
 mod pool;
+mod stream;
 
 use std::sync::Arc as StdArc;
 
