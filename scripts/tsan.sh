@@ -30,7 +30,7 @@ export FFI_TASKS_STRESS_OPS="${FFI_TASKS_STRESS_OPS:-5000}"
 
 timeout 1200 cargo "+$FFI_TASKS_NIGHTLY" test -Zbuild-std --target "$target" \
     --test stress --test c_abi_concurrency --test proptest_c_abi --test waitset --test deadline \
-    --test async_task \
+    --test async_task --test stream \
     -- --nocapture --skip a_forked_child
 # (TSan refuses new threads in the child of a multi-threaded fork(): the
 # deadline test that forks runs in cargo test only.)
