@@ -36,6 +36,9 @@ FFI_TASKS_CPP_TASK(primes, CountPrimes, std::uint64_t);
 FFI_TASKS_CPP_TASK(hash, HashBuffer, std::uint64_t);
 // PrimeStream emits the primes below `limit` as it finds them.
 FFI_TASKS_CPP_STREAM(prime_stream, PrimeStream, std::uint64_t);
+// AsyncProbe is an async Rust task: its future waits, holding no thread,
+// until example_probe_release(id) wakes it, then returns {id, value}.
+FFI_TASKS_CPP_TASK(async_probe, AsyncProbe, ProbeOutput);
 
 namespace {
 
@@ -62,6 +65,7 @@ struct Options {
   std::vector<std::uint64_t> primes;   // limits
   std::vector<std::uint64_t> hashes;   // sizes in MiB
   std::vector<std::uint64_t> streams;  // limits of the prime streams
+  std::vector<std::uint64_t> waiters;  // counts of async tasks waiting
   std::uint64_t refresh_ms = 100;
   std::optional<std::uint64_t> self_interrupt_after_ms;
 };
@@ -81,6 +85,9 @@ void print_usage(std::FILE *out) {
       "  --stream-primes N\n"
       "                  then stream the primes below N, printed as they are found\n"
       "                  (repeatable)\n"
+      "  --async-waiters N\n"
+      "                  then start N async Rust tasks that wait for an event, show\n"
+      "                  that they hold no thread, release them (repeatable)\n"
       "  --refresh-ms MS redraw the progress every MS milliseconds (default 100)\n"
       "  --self-interrupt-after-ms MS\n"
       "                  send this process SIGINT after MS milliseconds, as Ctrl-C\n"
@@ -88,7 +95,7 @@ void print_usage(std::FILE *out) {
       "  -h, --help      show this help\n"
       "\n"
       "Default (no task options): --primes 2000000 --primes 1000000 --hash 256 --hash 128\n"
-      "--stream-primes 2000, a few seconds in a debug build.\n");
+      "--stream-primes 2000 --async-waiters 1000, a few seconds in a debug build.\n");
 }
 
 bool parse_u64(const char *text, std::uint64_t &out) {
@@ -116,7 +123,8 @@ std::optional<Options> parse_args(int argc, char **argv, int &exit_code) {
       return std::nullopt;
     }
     const bool takes_value = arg == "--primes" || arg == "--hash" || arg == "--refresh-ms" ||
-                             arg == "--self-interrupt-after-ms" || arg == "--stream-primes";
+                             arg == "--self-interrupt-after-ms" || arg == "--stream-primes" ||
+                             arg == "--async-waiters";
     if (!takes_value) {
       std::fprintf(stderr, "ffi_tasks_demo: unknown option '%s'\n\n", arg.c_str());
       print_usage(stderr);
@@ -136,16 +144,20 @@ std::optional<Options> parse_args(int argc, char **argv, int &exit_code) {
       options.hashes.push_back(value);
     } else if (arg == "--stream-primes") {
       options.streams.push_back(value);
+    } else if (arg == "--async-waiters") {
+      options.waiters.push_back(value);
     } else if (arg == "--refresh-ms") {
       options.refresh_ms = std::max<std::uint64_t>(value, 1);
     } else {
       options.self_interrupt_after_ms = value;
     }
   }
-  if (options.primes.empty() && options.hashes.empty() && options.streams.empty()) {
+  if (options.primes.empty() && options.hashes.empty() && options.streams.empty() &&
+      options.waiters.empty()) {
     options.primes = {2000000, 1000000};
     options.hashes = {256, 128};
     options.streams = {2000};
+    options.waiters = {1000};
   }
   return options;
 }
@@ -289,6 +301,46 @@ class Display {
   Clock::time_point next_line_ = Clock::now();
 };
 
+// Starts `count` async tasks whose futures wait for an event, shows that
+// they hold no pool thread while they wait, then releases them and checks
+// every value. false if one failed.
+bool async_waiters(std::uint64_t count) {
+  constexpr std::uint64_t kProbeId = 0xdeb0;  // this demo's waiters
+  constexpr std::uint64_t kPatienceMs = 60000;
+  std::printf("Starting %llu async Rust tasks that wait for an event:\n",
+              static_cast<unsigned long long>(count));
+  std::vector<ffi_tasks::TaskHandle<ProbeOutput>> waiting;
+  waiting.reserve(static_cast<std::size_t>(count));
+  for (std::uint64_t i = 0; i < count; ++i) {
+    waiting.push_back(ffi_tasks::spawn(AsyncProbe{kProbeId, i}));
+  }
+  if (example_probe_wait_started(kProbeId, count, kPatienceMs) != 1) {
+    std::printf("failed: the async tasks did not all start\n");
+    return false;
+  }
+  ffi_tasks_stats stats{};
+  if (ffi_tasks_pool_stats(&stats) == 0) {
+    std::printf("  %llu waiting; the pool has %llu thread(s), %llu running a job\n",
+                static_cast<unsigned long long>(count),
+                static_cast<unsigned long long>(stats.threads),
+                static_cast<unsigned long long>(stats.running));
+  }
+  example_probe_release(kProbeId);
+  std::uint64_t sum = 0;
+  for (auto &handle : waiting) {
+    sum += std::move(handle).wait().value;
+  }
+  const std::uint64_t expected = count == 0 ? 0 : count * (count - 1) / 2;
+  if (sum != expected) {
+    std::printf("failed: the async tasks' values sum to %llu, not %llu\n",
+                static_cast<unsigned long long>(sum), static_cast<unsigned long long>(expected));
+    return false;
+  }
+  std::printf("  released: all %llu finished with their values\n",
+              static_cast<unsigned long long>(count));
+  return true;
+}
+
 // Streams the primes below `limit`, printing each one as it arrives (a
 // line of them at a time), until the end or Ctrl-C. false if interrupted.
 bool stream_primes(std::uint64_t limit, const Options &options, Clock::time_point start,
@@ -398,10 +450,15 @@ int main(int argc, char **argv) {
   }
   bool self_interrupted = false;
   if (jobs.empty()) {
-    // Only streams.
+    // Only streams and async waiters.
     for (const std::uint64_t limit : options->streams) {
       if (!stream_primes(limit, *options, start, self_interrupted)) {
         return 130;
+      }
+    }
+    for (const std::uint64_t count : options->waiters) {
+      if (!async_waiters(count)) {
+        return 1;
       }
     }
     return 0;
@@ -463,6 +520,11 @@ int main(int argc, char **argv) {
   for (const std::uint64_t limit : options->streams) {
     if (!stream_primes(limit, *options, start, self_interrupted)) {
       return 130;
+    }
+  }
+  for (const std::uint64_t count : options->waiters) {
+    if (!async_waiters(count)) {
+      return 1;
     }
   }
   return failed == 0 ? 0 : 1;
