@@ -1,4 +1,5 @@
-/* The C11 <threads.h> subset the C tests use (mtx_t, cnd_t, timed waits).
+/* The C11 <threads.h> subset the C tests use (mtx_t, cnd_t, timed waits,
+ * thrd_sleep).
  * mingw-w64 has no <threads.h>: on Windows without it, the same names over
  * SRWLOCK and CONDITION_VARIABLE (and timespec_get over the system clock
  * where the C runtime lacks it). Test support only, not part of the API. */
@@ -77,6 +78,14 @@ static inline int cnd_timedwait(cnd_t *c, mtx_t *m, const struct timespec *deadl
     return thrd_success;
   }
   return GetLastError() == ERROR_TIMEOUT ? thrd_timedout : thrd_error;
+}
+/* Sleeps for `duration` (whole milliseconds, at least one); `remaining` is
+ * not written. */
+static inline int thrd_sleep(const struct timespec *duration, struct timespec *remaining) {
+  long long ms = (long long)duration->tv_sec * 1000 + duration->tv_nsec / 1000000;
+  (void)remaining;
+  Sleep((DWORD)(ms < 1 ? 1 : (ms > 0x7fffffffLL ? 0x7fffffffLL : ms)));
+  return 0;
 }
 
 #else

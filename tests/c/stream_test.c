@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <threads.h>
+#include "c11_threads.h"
 
 #include "ffi_tasks_example_tasks.h"
 
