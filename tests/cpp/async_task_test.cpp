@@ -7,7 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -36,13 +38,19 @@ TEST(AsyncTaskTest, WaitsWithoutAThreadThenCompletesOnRelease) {
   EXPECT_FALSE(handle.poll().has_value());
   EXPECT_EQ(handle.progress().done, 3u);
   EXPECT_EQ(handle.progress().total, 10u);
-  std::atomic<int> calls{0};
-  handle.on_complete([&calls] { calls.fetch_add(1); });
+  // Shared: the callback runs on the worker just after the outcome is
+  // published, so it may still be running when wait() has returned.
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  handle.on_complete([calls] { calls->fetch_add(1); });
   example_probe_release(id);
   const ProbeOutput out = std::move(handle).wait();
   EXPECT_EQ(out.id, id);
   EXPECT_EQ(out.value, 7u);
-  EXPECT_EQ(calls.load(), 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWaitMs);
+  while (calls->load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(calls->load(), 1);
   EXPECT_EQ(example_probe_saw_cancel(id), 0u);
   ASSERT_TRUE(wait_drops(id, 1));
 }
