@@ -76,13 +76,8 @@ impl<K: AsyncTask> Future for Supervised<K> {
         if matches!(this.stage, Stage::Done) {
             return Poll::Pending; // polled after completion: nothing left
         }
-        // Registered before the check: a cancel after it wakes this waker.
-        match this.token.register_waker(this.key, cx.waker()) {
-            Some(key) => this.key = Some(key),
-            None => {
-                this.key = None;
-                return this.finish(Err(Cancelled.into()));
-            }
+        if this.token.cancelled() {
+            return this.finish(Err(Cancelled.into()));
         }
         if let Stage::Start(_) = this.stage {
             let Stage::Start(task) = std::mem::replace(&mut this.stage, Stage::Done) else {
@@ -107,7 +102,20 @@ impl<K: AsyncTask> Future for Supervised<K> {
             unreachable!("started above")
         };
         match catch(|| future.as_mut().poll(cx)) {
-            Ok(Poll::Pending) => Poll::Pending,
+            // Registered only when the future waits (a future ready at its
+            // first poll never touches the token's list), and before the
+            // task sleeps: a cancel that came during the poll is seen here,
+            // a later one wakes this waker.
+            Ok(Poll::Pending) => match this.token.register_waker(this.key, cx.waker()) {
+                Some(key) => {
+                    this.key = Some(key);
+                    Poll::Pending
+                }
+                None => {
+                    this.key = None; // the cancel took the list
+                    this.finish(Err(Cancelled.into()))
+                }
+            },
             Ok(Poll::Ready(outcome)) => this.finish(outcome),
             Err(panic) => this.finish(Err(panic.into())),
         }
