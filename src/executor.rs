@@ -14,11 +14,27 @@ use crate::{loom::thread::thread_local, status::TaskStatus};
 /// reports a [`SpawnFailed`](crate::error::SpawnFailed) error instead of
 /// waiting forever.
 pub struct Job {
-    run: JobFn,
+    /// `None` once run.
+    body: Option<Body>,
 }
 
 /// A job's body.
-type JobFn = Box<dyn FnOnce() -> TaskStatus + Send + 'static>;
+enum Body {
+    /// A closure in a box of its own (a blocking task).
+    Once(Box<dyn FnOnce() -> TaskStatus + Send + 'static>),
+    /// A body kept in an allocation that outlives the job (an async task's
+    /// driver, submitted again at every wake): no box per submission.
+    Shared(Arc<dyn SharedJob>),
+}
+
+/// A job body that is its own reference-counted allocation (see
+/// [`Job::shared`]).
+pub(crate) trait SharedJob: Send + Sync + 'static {
+    /// Runs the job (its only run).
+    fn run(self: Arc<Self>) -> TaskStatus;
+    /// The job was dropped without running.
+    fn abandon(self: Arc<Self>);
+}
 
 thread_local! {
     /// The `on_publish` hook of the job this thread is running through
@@ -43,7 +59,17 @@ impl Job {
     /// outcome becomes visible when nothing but its runner's bookkeeping is
     /// left to run on the thread after that.
     pub(crate) fn new(run: impl FnOnce() -> TaskStatus + Send + 'static) -> Job {
-        Job { run: Box::new(run) }
+        Job {
+            body: Some(Body::Once(Box::new(run))),
+        }
+    }
+
+    /// A job whose body is `shared`'s [`SharedJob::run`], or, dropped
+    /// unrun, its [`SharedJob::abandon`].
+    pub(crate) fn shared(shared: Arc<dyn SharedJob>) -> Job {
+        Job {
+            body: Some(Body::Shared(shared)),
+        }
     }
 
     /// Runs the task to completion on the current thread and returns how it
@@ -63,12 +89,24 @@ impl Job {
         self.run_with(Some(Rc::clone(on_publish)))
     }
 
-    fn run_with(self, hook: Option<Rc<dyn Fn()>>) -> TaskStatus {
+    fn run_with(mut self, hook: Option<Rc<dyn Fn()>>) -> TaskStatus {
         let previous = ON_PUBLISH
             .try_with(|slot| slot.replace(hook))
             .unwrap_or(None);
         let _restore = Restore(previous);
-        (self.run)()
+        match self.body.take() {
+            Some(Body::Once(run)) => run(),
+            Some(Body::Shared(shared)) => shared.run(),
+            None => TaskStatus::Running, // unreachable: `run` takes the job
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(Body::Shared(shared)) = self.body.take() {
+            shared.abandon();
+        }
     }
 }
 

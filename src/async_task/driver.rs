@@ -39,7 +39,7 @@ use std::{
 
 use super::{supervised::Supervised, AsyncTask};
 use crate::{
-    executor::{Executor, Job, SpawnError},
+    executor::{Executor, Job, SharedJob, SpawnError},
     global::global_executor,
     loom::{
         lock,
@@ -110,8 +110,8 @@ impl<K: AsyncTask + 'static> Core<K> {
     /// Submits a job that polls the future once. On error the job was
     /// dropped unrun, which ended the task with a `SpawnFailed` error.
     pub(crate) fn submit(self: &StdArc<Self>) -> Result<(), SpawnError> {
-        let mut scheduled = Scheduled(Some(self.clone()));
-        let job = Job::new(move || scheduled.run());
+        // The job is this task itself: no allocation per poll.
+        let job = Job::shared(self.clone());
         self.executor.get().execute(job)
     }
 
@@ -232,21 +232,14 @@ impl<K: AsyncTask + 'static> Wake for Core<K> {
     }
 }
 
-/// The task's reference inside its one submitted job: run, it polls; dropped
-/// unrun, it ends the task.
-struct Scheduled<K: AsyncTask + 'static>(Option<StdArc<Core<K>>>);
-
-impl<K: AsyncTask + 'static> Scheduled<K> {
-    fn run(&mut self) -> TaskStatus {
-        let core = self.0.take().expect("a job runs once");
-        core.run()
+/// The task's one submitted job: run, it polls; dropped unrun, it ends the
+/// task.
+impl<K: AsyncTask + 'static> SharedJob for Core<K> {
+    fn run(self: StdArc<Self>) -> TaskStatus {
+        Core::run(&self)
     }
-}
 
-impl<K: AsyncTask + 'static> Drop for Scheduled<K> {
-    fn drop(&mut self) {
-        if let Some(core) = self.0.take() {
-            core.abort();
-        }
+    fn abandon(self: StdArc<Self>) {
+        self.abort();
     }
 }
