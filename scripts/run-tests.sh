@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing (scripts/setup-deps.sh), then runs every check:
 #   the skip-or-fail rule (scripts/test-gates.sh), cargo fmt --check, cargo
-#   clippy (-D warnings), cargo test, the reliability checks
+#   clippy (-D warnings; also for the Windows target), cargo test, the reliability checks
 #   (scripts/reliability.sh: stress, proptest, faults, misuse, fuzz, shutdown,
 #   loom, Miri, ThreadSanitizer on the Rust core and on the ctest suite), the
 #   CMake workflow preset `default` (C/C++ tests, consumer project), the `asan`
@@ -12,7 +12,7 @@
 #   bash scripts/run-tests.sh
 #   FFI_TASKS_SKIP="cmake-asan memcheck" bash scripts/run-tests.sh   # skip sections by id
 #
-# Section ids: setup gates fmt clippy test test-tokio msrv reliability
+# Section ids: setup gates fmt clippy clippy-windows test test-tokio msrv reliability
 # cmake-default cmake-asan memcheck cross-windows cross-aarch64;
 # reliability.sh has its own (FFI_TASKS_RELIABILITY_SKIP). With CI=true
 # (.ci/run sets it) a deep check that cannot run fails instead of printing
@@ -54,6 +54,10 @@ ft_section gates "skip-or-fail rule of the deep checks (scripts/test-gates.sh)" 
 ft_section fmt "cargo fmt --check" cargo fmt --all -- --check
 ft_section clippy "cargo clippy (all targets, all features, -D warnings)" \
   cargo clippy --workspace --all-targets --all-features -- -D warnings
+# The library and its tests as compiled for Windows (cfg(unix) paths left
+# out there); the benches measure with Linux clocks and are not built.
+ft_section clippy-windows "cargo clippy for x86_64-pc-windows-gnu (library and tests, -D warnings)" \
+  cargo clippy --workspace --lib --tests --all-features --target x86_64-pc-windows-gnu -- -D warnings
 ft_section test "cargo test" cargo test --workspace
 ft_section test-tokio "cargo test --features tokio (tests/async_tokio.rs only)" \
   cargo test --features tokio --test async_tokio

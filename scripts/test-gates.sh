@@ -51,7 +51,7 @@ expect 0 "SKIPPED: miri.sh: stable has no miri component" \
 # .ci/run gates by itself: CI unset in its environment.
 expect fail "CI=true, so this check may not be skipped" \
   env -u CI FFI_TASKS_NIGHTLY=$missing \
-  FFI_TASKS_SKIP="setup gates fmt clippy test test-tokio msrv cmake-default cmake-asan memcheck cross-windows cross-aarch64" \
+  FFI_TASKS_SKIP="setup gates fmt clippy clippy-windows test test-tokio msrv cmake-default cmake-asan memcheck cross-windows cross-aarch64" \
   FFI_TASKS_RELIABILITY_SKIP="stress proptest proptest-registry faults misuse fuzz shutdown loom tsan tsan-cpp" \
   bash .ci/run
 

@@ -10,7 +10,7 @@
 
 mod core_support;
 
-use std::{os::raw::c_int, ptr, time::Duration};
+use std::{ptr, time::Duration};
 
 use anyhow::Error;
 use core_support::{assert_error, PATIENCE};
@@ -150,9 +150,10 @@ fn one_timer_thread_serves_every_deadline() {
 #[cfg(unix)]
 #[test]
 fn a_forked_child_gets_a_timer_of_its_own() {
-    probe(MS); // the parent's timer thread runs
-               // SAFETY: the child only arms a deadline, waits for it and leaves with
-               // `_exit`, never returning into the test harness.
+    // The parent's timer thread runs.
+    probe(MS);
+    // SAFETY: the child only arms a deadline, waits for it and leaves with
+    // `_exit`, never returning into the test harness.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
@@ -161,7 +162,7 @@ fn a_forked_child_gets_a_timer_of_its_own() {
         // SAFETY: ends the child at once.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
-    let mut status: c_int = 0;
+    let mut status: libc::c_int = 0;
     // SAFETY: our own child; a valid out pointer. The child's wait is bounded
     // by PATIENCE, so this returns.
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);

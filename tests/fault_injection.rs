@@ -33,7 +33,7 @@ use ffi_tasks::{
     task::{CancellationToken, Cancelled, Task, TaskHandle},
 };
 use reliability_support::{
-    last_error, pool_stats, quiet_expected_panics, run_child, wait_pool_quiet, EXPECTED_PANIC,
+    last_error, pool_stats, quiet_expected_panics, wait_pool_quiet, EXPECTED_PANIC,
 };
 
 // ===== the task =====
@@ -330,9 +330,11 @@ fn thread_creation_failure_with_a_busy_worker_queues_the_task() {
 
 /// Parent side of the `RLIMIT_NPROC` test: runs the child below in a fresh
 /// process and checks what it printed.
+// RLIMIT_NPROC is a POSIX limit.
+#[cfg(unix)]
 #[test]
 fn thread_limit_in_a_child_process_is_a_clean_spawn_error() {
-    let run = run_child(
+    let run = reliability_support::run_child(
         "rlimit_nproc_child",
         &[("FFI_TASKS_FAULT_CHILD", "nproc")],
         Duration::from_secs(120),
@@ -356,6 +358,7 @@ fn thread_limit_in_a_child_process_is_a_clean_spawn_error() {
 /// Child side: lowers `RLIMIT_NPROC` to 0 (as an unprivileged user: root is
 /// exempt from the limit), so the OS refuses every new thread. Does nothing
 /// unless run by the parent test above.
+#[cfg(unix)]
 #[test]
 fn rlimit_nproc_child() {
     if std::env::var("FFI_TASKS_FAULT_CHILD").as_deref() != Ok("nproc") {
