@@ -96,6 +96,8 @@ enum Plan {
     WakeDuringPoll,
     /// Returns `Ok(1)` once the other token is cancelled.
     UntilCancelled(CancellationToken),
+    /// Puts a clone of its own token in the slot, then `Ok(value)`.
+    KeepToken(Arc<Mutex<Option<CancellationToken>>>, u64),
 }
 
 /// An async task that follows its plan; its future bumps `dropped` when
@@ -162,6 +164,10 @@ impl AsyncTask for Async {
                 Plan::UntilCancelled(other) => {
                     other.when_cancelled().await;
                     Ok(1)
+                }
+                Plan::KeepToken(slot, v) => {
+                    *slot.lock().unwrap() = Some(tok.clone());
+                    Ok(v)
                 }
             }
         }
@@ -323,6 +329,40 @@ fn when_cancelled_completes_on_cancel_and_wakes_its_task() {
     stop.cancel();
     let outcome = handle.wait_timeout(PATIENCE).expect("woken by the cancel");
     assert_eq!(outcome.unwrap(), 1);
+}
+
+#[test]
+fn a_token_kept_past_completion_is_harmless() {
+    let slot = Arc::new(Mutex::new(None));
+    let handle = TaskHandle::spawn_async(task(Plan::KeepToken(slot.clone(), 5)));
+    eventually("the task ends", || handle.status() != TaskStatus::Running);
+    let kept: CancellationToken = slot.lock().unwrap().take().expect("kept by the future");
+    assert!(
+        !kept.cancelled(),
+        "the handle still lives: nothing cancelled it"
+    );
+    // Cancelling the kept token after the end does not change the outcome.
+    kept.cancel();
+    assert!(handle.cancelled(), "it is the task's token");
+    assert_eq!(handle.status(), TaskStatus::Completed);
+    assert_eq!(handle.wait().unwrap(), 5);
+    // Its waits still work, and a child of it starts cancelled.
+    assert!(kept.wait_cancelled(std::time::Duration::ZERO));
+    let mut cancelled = std::pin::pin!(kept.when_cancelled());
+    let ready = cancelled
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()));
+    assert!(ready.is_ready());
+    assert!(kept.child_token().cancelled());
+}
+
+#[test]
+fn a_token_kept_past_completion_is_cancelled_when_the_handle_goes() {
+    let slot = Arc::new(Mutex::new(None));
+    let handle = TaskHandle::spawn_async(task(Plan::KeepToken(slot.clone(), 6)));
+    assert_eq!(handle.wait().unwrap(), 6); // consumes (drops) the handle
+    let kept: CancellationToken = slot.lock().unwrap().take().expect("kept by the future");
+    assert!(kept.cancelled(), "dropping the handle cancels its token");
 }
 
 #[test]
