@@ -344,7 +344,10 @@ impl<T> TaskHandle<T> {
 
 impl<T> Drop for TaskHandle<T> {
     fn drop(&mut self) {
-        self.token.cancel();
+        // Abandoned before the cancel: a task that ends because of this
+        // cancel publishes after it, so the completing thread drops its
+        // outcome; only an outcome that was already there is dropped here.
+        //
         // An outcome nobody took is dropped here, on the handle's thread, or
         // by the completing thread before it tells its executor that nothing
         // is left to run (`Completion::abandon`): never by a thread the
@@ -353,6 +356,7 @@ impl<T> Drop for TaskHandle<T> {
         // `handle_destroy` reports it as PANICKED), except while this thread
         // already unwinds, where a second panic would abort the process.
         let outcome = self.completion.abandon();
+        self.token.cancel();
         if std::thread::panicking() {
             let _ = drop_contained(outcome);
         } else {
