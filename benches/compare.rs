@@ -37,7 +37,7 @@ use ffi_tasks::{
 // The trivial task, and one that blocks on its token until cancelled
 // (`wait_cancelled`).
 use support::{
-    hold_outstanding, median, proc_status, summarize, BlockUntilCancelled as FtBlock,
+    hold_outstanding, median, proc_status, summarize, BlockUntilCancelled as FtBlock, ProcStatus,
     Ready as FtTrivial, Summary,
 };
 
@@ -365,6 +365,25 @@ impl<T, H> CAbi<T, H> {
         // SAFETY: `h` is a live handle from `spawn`.
         unsafe { (self.cancel)(h) }
     }
+
+    /// [`hold_outstanding`] of `n` copies of `task`: cancels each handle to
+    /// release them, then waits for each.
+    fn hold_outstanding(
+        self,
+        n: usize,
+        task: &T,
+        running: impl FnOnce() -> usize,
+    ) -> (usize, ProcStatus) {
+        hold_outstanding(
+            n,
+            || self.spawn(task),
+            running,
+            |handles| handles.iter().for_each(|&h| self.cancel(h)),
+            |h| {
+                self.wait(h);
+            },
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -626,6 +645,16 @@ fn child_outstanding(system: System) {
     let n = OUTSTANDING;
     // Spawn, wait until they run, measure, then release and collect.
     let running = || wait_started(&started, n);
+    // The body of a std::thread or `blocking` task: counts its start, then
+    // waits for the gate.
+    let gated = || {
+        let (started, gate) = (started.clone(), gate.clone());
+        move || {
+            started.fetch_add(1, Ordering::Release);
+            gate.wait();
+            0u64
+        }
+    };
     let (running, during) = match system {
         System::FtHandle => hold_outstanding(
             n,
@@ -636,19 +665,7 @@ fn child_outstanding(system: System) {
                 h.wait().expect("task failed");
             },
         ),
-        System::FtCAbi => {
-            let abi = ft_block();
-            let task = FtBlock(started.clone());
-            hold_outstanding(
-                n,
-                || abi.spawn(&task),
-                running,
-                |handles| handles.iter().for_each(|&h| abi.cancel(h)),
-                |h| {
-                    abi.wait(h);
-                },
-            )
-        }
+        System::FtCAbi => ft_block().hold_outstanding(n, &FtBlock(started.clone()), running),
         System::FhHandle => hold_outstanding(
             n,
             || ffi_helpers::task::TaskHandle::spawn(FhSleepSpin(started.clone())),
@@ -658,29 +675,10 @@ fn child_outstanding(system: System) {
                 h.wait().expect("task failed");
             },
         ),
-        System::FhCAbi => {
-            let abi = fh_sleep();
-            let task = FhSleepSpin(started.clone());
-            hold_outstanding(
-                n,
-                || abi.spawn(&task),
-                running,
-                |handles| handles.iter().for_each(|&h| abi.cancel(h)),
-                |h| {
-                    abi.wait(h);
-                },
-            )
-        }
+        System::FhCAbi => fh_sleep().hold_outstanding(n, &FhSleepSpin(started.clone()), running),
         System::StdThread => hold_outstanding(
             n,
-            || {
-                let (started, gate) = (started.clone(), gate.clone());
-                thread::spawn(move || {
-                    started.fetch_add(1, Ordering::Release);
-                    gate.wait();
-                    0u64
-                })
-            },
+            || thread::spawn(gated()),
             running,
             |_| gate.open(),
             |h| {
@@ -689,14 +687,7 @@ fn child_outstanding(system: System) {
         ),
         System::Blocking => hold_outstanding(
             n,
-            || {
-                let (started, gate) = (started.clone(), gate.clone());
-                blocking::unblock(move || {
-                    started.fetch_add(1, Ordering::Release);
-                    gate.wait();
-                    0u64
-                })
-            },
+            || blocking::unblock(gated()),
             running,
             |_| gate.open(),
             |t| {
