@@ -20,10 +20,11 @@
 //! cargo bench --bench async_tasks -- --quick # fewer tasks and rounds
 //! ```
 
+mod support;
+
 use std::{
     future::Future,
     hint::black_box,
-    process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -34,7 +35,11 @@ use std::{
 
 use ffi_tasks::{
     async_task::AsyncTask,
-    task::{CancellationToken, Task, TaskHandle},
+    task::{CancellationToken, TaskHandle},
+};
+use support::{
+    hold_outstanding, median, proc_status, BlockUntilCancelled as BlockingPending,
+    Ready as BlockingReady,
 };
 
 const ASYNC_PENDING: usize = 100_000;
@@ -77,30 +82,6 @@ impl AsyncTask for AsyncReady {
     }
 }
 
-/// Blocks (a thread) until cancelled.
-#[derive(Clone)]
-struct BlockingPending(Arc<AtomicUsize>);
-
-impl Task for BlockingPending {
-    type Output = u64;
-    fn run(&self, tok: &CancellationToken) -> anyhow::Result<u64> {
-        self.0.fetch_add(1, Ordering::Release);
-        while !tok.wait_cancelled(Duration::from_secs(3600)) {}
-        Ok(0)
-    }
-}
-
-/// Returns at once.
-#[derive(Clone, Copy)]
-struct BlockingReady;
-
-impl Task for BlockingReady {
-    type Output = u64;
-    fn run(&self, _: &CancellationToken) -> anyhow::Result<u64> {
-        Ok(black_box(42))
-    }
-}
-
 /// ffi_helpers' pending task: checks its token every 10 ms (it has no
 /// blocking wait on a token).
 #[derive(Clone)]
@@ -117,47 +98,15 @@ impl ffi_helpers::Task for FhPending {
     }
 }
 
-#[derive(Default)]
-struct ProcStatus {
-    threads: u64,
-    rss_kib: u64,
-}
-
-fn proc_status() -> ProcStatus {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let mut status = ProcStatus::default();
-    for line in text.lines() {
-        let value = || {
-            line.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        if line.starts_with("Threads:") {
-            status.threads = value();
-        } else if line.starts_with("VmRSS:") {
-            status.rss_kib = value();
-        }
-    }
-    status
-}
-
 /// Waits (bounded) until `count` reaches `want` or stops growing for 1 s.
 fn wait_started(count: &AtomicUsize, want: usize) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = (count.load(Ordering::Acquire), Instant::now());
-    loop {
-        let now = count.load(Ordering::Acquire);
-        if now >= want || Instant::now() > deadline {
-            return now;
-        }
-        if now != last.0 {
-            last = (now, Instant::now());
-        } else if last.1.elapsed() > Duration::from_secs(1) {
-            return now;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
+    support::wait_started(
+        count,
+        want,
+        Duration::from_secs(60),
+        Duration::from_secs(1),
+        Duration::from_millis(1),
+    )
 }
 
 /// In a fresh process: spawn `n` pending tasks of `system`, measure, cancel
@@ -167,52 +116,45 @@ fn child_pending(system: &str, n: usize) {
     TaskHandle::spawn(BlockingReady).wait().unwrap();
     let base = proc_status();
     let started = Arc::new(AtomicUsize::new(0));
-    let measure = |started: &AtomicUsize| {
-        let running = wait_started(started, n);
-        (running, proc_status())
-    };
+    let running = || wait_started(&started, n);
     let (running, during) = match system {
         "async" => {
             let group = CancellationToken::new();
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
+            hold_outstanding(
+                n,
+                || {
                     TaskHandle::spawn_async_with(
                         AsyncPending(started.clone()),
                         group.child_token(),
                         ffi_tasks::global::global_executor(),
                     )
                     .unwrap()
-                })
-                .collect();
-            let measured = measure(&started);
-            group.cancel();
-            handles.into_iter().for_each(|h| {
-                let _ = h.wait();
-            });
-            measured
+                },
+                running,
+                |_| group.cancel(),
+                |h| {
+                    let _ = h.wait();
+                },
+            )
         }
-        "blocking" => {
-            let handles: Vec<_> = (0..n)
-                .map(|_| TaskHandle::spawn(BlockingPending(started.clone())))
-                .collect();
-            let measured = measure(&started);
-            handles.iter().for_each(TaskHandle::cancel);
-            handles.into_iter().for_each(|h| {
+        "blocking" => hold_outstanding(
+            n,
+            || TaskHandle::spawn(BlockingPending(started.clone())),
+            running,
+            |handles| handles.iter().for_each(TaskHandle::cancel),
+            |h| {
                 h.wait().unwrap();
-            });
-            measured
-        }
-        "ffi_helpers" => {
-            let handles: Vec<_> = (0..n)
-                .map(|_| ffi_helpers::task::TaskHandle::spawn(FhPending(started.clone())))
-                .collect();
-            let measured = measure(&started);
-            handles.iter().for_each(|h| h.cancel());
-            handles.into_iter().for_each(|h| {
+            },
+        ),
+        "ffi_helpers" => hold_outstanding(
+            n,
+            || ffi_helpers::task::TaskHandle::spawn(FhPending(started.clone())),
+            running,
+            |handles| handles.iter().for_each(|h| h.cancel()),
+            |h| {
                 h.wait().unwrap();
-            });
-            measured
-        }
+            },
+        ),
         other => panic!("unknown system {other}"),
     };
     // Per started task: a pool at its thread limit (512 by default) queues
@@ -226,29 +168,10 @@ fn child_pending(system: &str, n: usize) {
 }
 
 fn run_child(system: &str, n: usize) -> Vec<String> {
-    let exe = std::env::current_exe().expect("current exe");
-    let out = Command::new(exe)
-        .args(["--child", system, &n.to_string()])
-        .output()
-        .expect("cannot run the child benchmark process");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child {system} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("FIGURES "))
-        .expect("child printed no figures")
+    support::run_child(&["--child", system, &n.to_string()], system)
         .split_whitespace()
         .map(str::to_owned)
         .collect()
-}
-
-fn median(samples: &mut [f64]) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }
 
 /// Median ns of a spawn → wait round trip, async and blocking alternated

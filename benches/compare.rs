@@ -16,10 +16,11 @@
 //! cargo bench --bench compare -- --quick # fewer iterations, for a smoke test
 //! ```
 
+mod support;
+
 use std::{
     collections::HashMap,
     hint::black_box,
-    process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Condvar, Mutex,
@@ -32,6 +33,12 @@ use ffi_tasks::{
     global::configure_global_pool,
     pool::PoolConfig,
     task::{CancellationToken, Task, TaskHandle},
+};
+// The trivial task, and one that blocks on its token until cancelled
+// (`wait_cancelled`).
+use support::{
+    hold_outstanding, median, proc_status, summarize, BlockUntilCancelled as FtBlock, ProcStatus,
+    Ready as FtTrivial, Summary,
 };
 
 /// Keep-alive of the ffi_tasks global pool in this benchmark (the default is
@@ -48,17 +55,6 @@ const OUTSTANDING: usize = 1_000;
 // ---------------------------------------------------------------------------
 // The tasks, once for each crate (the two `Task` traits differ).
 
-/// The trivial task for ffi_tasks.
-#[derive(Clone, Copy)]
-pub struct FtTrivial;
-
-impl Task for FtTrivial {
-    type Output = u64;
-    fn run(&self, _: &CancellationToken) -> anyhow::Result<u64> {
-        Ok(black_box(42))
-    }
-}
-
 /// Busy-spins on its token until cancelled (ffi_tasks).
 #[derive(Clone)]
 pub struct FtBusySpin(Arc<AtomicUsize>);
@@ -73,19 +69,6 @@ impl Task for FtBusySpin {
             spins += 1;
         }
         Ok(spins)
-    }
-}
-
-/// Blocks on its token until cancelled (ffi_tasks' `wait_cancelled`).
-#[derive(Clone)]
-pub struct FtBlock(Arc<AtomicUsize>);
-
-impl Task for FtBlock {
-    type Output = u64;
-    fn run(&self, tok: &CancellationToken) -> anyhow::Result<u64> {
-        self.0.fetch_add(1, Ordering::Release);
-        while !tok.wait_cancelled(Duration::from_secs(3600)) {}
-        Ok(0)
     }
 }
 
@@ -382,6 +365,25 @@ impl<T, H> CAbi<T, H> {
         // SAFETY: `h` is a live handle from `spawn`.
         unsafe { (self.cancel)(h) }
     }
+
+    /// [`hold_outstanding`] of `n` copies of `task`: cancels each handle to
+    /// release them, then waits for each.
+    fn hold_outstanding(
+        self,
+        n: usize,
+        task: &T,
+        running: impl FnOnce() -> usize,
+    ) -> (usize, ProcStatus) {
+        hold_outstanding(
+            n,
+            || self.spawn(task),
+            running,
+            |handles| handles.iter().for_each(|&h| self.cancel(h)),
+            |h| {
+                self.wait(h);
+            },
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -458,130 +460,66 @@ fn round_trip(system: System) -> u64 {
 /// after every spawn and every wait (the burst measure reads the thread count
 /// there; the throughput measure passes a no-op).
 fn batch(system: System, n: usize, mut sample: impl FnMut(usize)) -> u64 {
-    let mut sum = 0u64;
+    let sample = &mut sample;
     match system {
-        System::FtHandle => {
-            let mut handles = Vec::with_capacity(n);
-            for i in 0..n {
-                handles.push(TaskHandle::spawn(FtTrivial));
-                sample(i);
-            }
-            for (i, h) in handles.into_iter().enumerate() {
-                sum += h.wait().expect("task failed");
-                sample(i);
-            }
-        }
+        System::FtHandle => spawn_all_then_wait(
+            n,
+            sample,
+            || TaskHandle::spawn(FtTrivial),
+            |h| h.wait().expect("task failed"),
+        ),
         System::FtCAbi => {
             let abi = ft_trivial();
-            let mut handles = Vec::with_capacity(n);
-            for i in 0..n {
-                handles.push(abi.spawn(&FtTrivial));
-                sample(i);
-            }
-            for (i, h) in handles.into_iter().enumerate() {
-                sum += abi.wait(h);
-                sample(i);
-            }
+            spawn_all_then_wait(n, sample, || abi.spawn(&FtTrivial), |h| abi.wait(h))
         }
-        System::FhHandle => {
-            let mut handles = Vec::with_capacity(n);
-            for i in 0..n {
-                handles.push(ffi_helpers::task::TaskHandle::spawn(FhTrivial));
-                sample(i);
-            }
-            for (i, h) in handles.into_iter().enumerate() {
-                sum += h.wait().expect("task failed");
-                sample(i);
-            }
-        }
+        System::FhHandle => spawn_all_then_wait(
+            n,
+            sample,
+            || ffi_helpers::task::TaskHandle::spawn(FhTrivial),
+            |h| h.wait().expect("task failed"),
+        ),
         System::FhCAbi => {
             let abi = fh_trivial();
-            let mut handles = Vec::with_capacity(n);
-            for i in 0..n {
-                handles.push(abi.spawn(&FhTrivial));
-                sample(i);
-            }
-            for (i, h) in handles.into_iter().enumerate() {
-                sum += abi.wait(h);
-                sample(i);
-            }
+            spawn_all_then_wait(n, sample, || abi.spawn(&FhTrivial), |h| abi.wait(h))
         }
-        System::StdThread => {
-            let mut handles = Vec::with_capacity(n);
-            for i in 0..n {
-                handles.push(thread::spawn(|| black_box(42u64)));
-                sample(i);
-            }
-            for (i, h) in handles.into_iter().enumerate() {
-                sum += h.join().expect("thread panicked");
-                sample(i);
-            }
-        }
-        System::Blocking => {
-            let mut tasks = Vec::with_capacity(n);
-            for i in 0..n {
-                tasks.push(blocking::unblock(|| black_box(42u64)));
-                sample(i);
-            }
-            for (i, t) in tasks.into_iter().enumerate() {
-                sum += futures_lite::future::block_on(t);
-                sample(i);
-            }
-        }
+        System::StdThread => spawn_all_then_wait(
+            n,
+            sample,
+            || thread::spawn(|| black_box(42u64)),
+            |h| h.join().expect("thread panicked"),
+        ),
+        System::Blocking => spawn_all_then_wait(
+            n,
+            sample,
+            || blocking::unblock(|| black_box(42u64)),
+            futures_lite::future::block_on,
+        ),
+    }
+}
+
+/// `n` spawns, then a wait for each handle in spawn order, summing the
+/// results; `sample(i)` after every spawn and every wait.
+fn spawn_all_then_wait<H>(
+    n: usize,
+    sample: &mut impl FnMut(usize),
+    mut spawn: impl FnMut() -> H,
+    mut wait: impl FnMut(H) -> u64,
+) -> u64 {
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        handles.push(spawn());
+        sample(i);
+    }
+    let mut sum = 0u64;
+    for (i, h) in handles.into_iter().enumerate() {
+        sum += wait(h);
+        sample(i);
     }
     sum
 }
 
 // ---------------------------------------------------------------------------
 // Statistics and /proc.
-
-#[derive(Clone, Copy, Default)]
-struct Summary {
-    median: f64,
-    p99: f64,
-}
-
-fn summarize(samples: &mut [f64]) -> Summary {
-    assert!(!samples.is_empty());
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    Summary {
-        median: at(0.5),
-        p99: at(0.99),
-    }
-}
-
-fn median(samples: &mut [f64]) -> f64 {
-    summarize(samples).median
-}
-
-#[derive(Clone, Copy, Default, Debug)]
-struct ProcStatus {
-    threads: u64,
-    rss_kib: u64,
-    hwm_kib: u64,
-}
-
-fn proc_status() -> ProcStatus {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let mut status = ProcStatus::default();
-    for line in text.lines() {
-        let value = |l: &str| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        if line.starts_with("Threads:") {
-            status.threads = value(line);
-        } else if line.starts_with("VmRSS:") {
-            status.rss_kib = value(line);
-        } else if line.starts_with("VmHWM:") {
-            status.hwm_kib = value(line);
-        }
-    }
-    status
-}
 
 /// Resets VmHWM to the current RSS (Linux `clear_refs` value 5).
 fn reset_peak_rss() -> bool {
@@ -602,20 +540,13 @@ fn nproc() -> usize {
 /// Waits (bounded) until `count` reaches `want` or stops growing for 300 ms
 /// (a pool at its thread limit queues the rest).
 fn wait_started(count: &AtomicUsize, want: usize) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut last = (count.load(Ordering::Acquire), Instant::now());
-    loop {
-        let now = count.load(Ordering::Acquire);
-        if now >= want || Instant::now() > deadline {
-            return now;
-        }
-        if now != last.0 {
-            last = (now, Instant::now());
-        } else if last.1.elapsed() > Duration::from_millis(300) {
-            return now;
-        }
-        thread::sleep(Duration::from_micros(200));
-    }
+    support::wait_started(
+        count,
+        want,
+        Duration::from_secs(20),
+        Duration::from_millis(300),
+        Duration::from_micros(200),
+    )
 }
 
 /// A gate that blocked std::thread and `blocking` tasks wait on.
@@ -649,22 +580,10 @@ fn print_figures(figures: &[(&str, f64)]) {
 }
 
 fn run_child(kind: &str, system: System) -> Figures {
-    let exe = std::env::current_exe().expect("current exe");
-    let out = Command::new(exe)
-        .args(["--child", kind, system.arg()])
-        .output()
-        .expect("cannot run the child benchmark process");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child {kind} {} failed: {}\n{stdout}",
-        system.arg(),
-        String::from_utf8_lossy(&out.stderr)
+    let line = support::run_child(
+        &["--child", kind, system.arg()],
+        &format!("{kind} {}", system.arg()),
     );
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("FIGURES "))
-        .expect("child printed no figures");
     line.split_whitespace()
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.parse().unwrap_or(f64::NAN)))
@@ -725,94 +644,58 @@ fn child_outstanding(system: System) {
     let gate = Arc::new(Gate::default());
     let n = OUTSTANDING;
     // Spawn, wait until they run, measure, then release and collect.
-    let (running, during, after_done) = match system {
-        System::FtHandle => {
-            let handles: Vec<_> = (0..n)
-                .map(|_| TaskHandle::spawn(FtBlock(started.clone())))
-                .collect();
-            let running = wait_started(&started, n);
-            let during = proc_status();
-            handles.iter().for_each(TaskHandle::cancel);
-            handles.into_iter().for_each(|h| {
-                h.wait().expect("task failed");
-            });
-            (running, during, proc_status())
-        }
-        System::FtCAbi => {
-            let abi = ft_block();
-            let task = FtBlock(started.clone());
-            let handles: Vec<_> = (0..n).map(|_| abi.spawn(&task)).collect();
-            let running = wait_started(&started, n);
-            let during = proc_status();
-            handles.iter().for_each(|&h| abi.cancel(h));
-            handles.into_iter().for_each(|h| {
-                abi.wait(h);
-            });
-            (running, during, proc_status())
-        }
-        System::FhHandle => {
-            let handles: Vec<_> = (0..n)
-                .map(|_| ffi_helpers::task::TaskHandle::spawn(FhSleepSpin(started.clone())))
-                .collect();
-            let running = wait_started(&started, n);
-            let during = proc_status();
-            handles.iter().for_each(|h| h.cancel());
-            handles.into_iter().for_each(|h| {
-                h.wait().expect("task failed");
-            });
-            (running, during, proc_status())
-        }
-        System::FhCAbi => {
-            let abi = fh_sleep();
-            let task = FhSleepSpin(started.clone());
-            let handles: Vec<_> = (0..n).map(|_| abi.spawn(&task)).collect();
-            let running = wait_started(&started, n);
-            let during = proc_status();
-            handles.iter().for_each(|&h| abi.cancel(h));
-            handles.into_iter().for_each(|h| {
-                abi.wait(h);
-            });
-            (running, during, proc_status())
-        }
-        System::StdThread => {
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    let (started, gate) = (started.clone(), gate.clone());
-                    thread::spawn(move || {
-                        started.fetch_add(1, Ordering::Release);
-                        gate.wait();
-                        0u64
-                    })
-                })
-                .collect();
-            let running = wait_started(&started, n);
-            let during = proc_status();
-            gate.open();
-            handles.into_iter().for_each(|h| {
-                h.join().expect("thread panicked");
-            });
-            (running, during, proc_status())
-        }
-        System::Blocking => {
-            let tasks: Vec<_> = (0..n)
-                .map(|_| {
-                    let (started, gate) = (started.clone(), gate.clone());
-                    blocking::unblock(move || {
-                        started.fetch_add(1, Ordering::Release);
-                        gate.wait();
-                        0u64
-                    })
-                })
-                .collect();
-            let running = wait_started(&started, n);
-            let during = proc_status();
-            gate.open();
-            tasks.into_iter().for_each(|t| {
-                futures_lite::future::block_on(t);
-            });
-            (running, during, proc_status())
+    let running = || wait_started(&started, n);
+    // The body of a std::thread or `blocking` task: counts its start, then
+    // waits for the gate.
+    let gated = || {
+        let (started, gate) = (started.clone(), gate.clone());
+        move || {
+            started.fetch_add(1, Ordering::Release);
+            gate.wait();
+            0u64
         }
     };
+    let (running, during) = match system {
+        System::FtHandle => hold_outstanding(
+            n,
+            || TaskHandle::spawn(FtBlock(started.clone())),
+            running,
+            |handles| handles.iter().for_each(TaskHandle::cancel),
+            |h| {
+                h.wait().expect("task failed");
+            },
+        ),
+        System::FtCAbi => ft_block().hold_outstanding(n, &FtBlock(started.clone()), running),
+        System::FhHandle => hold_outstanding(
+            n,
+            || ffi_helpers::task::TaskHandle::spawn(FhSleepSpin(started.clone())),
+            running,
+            |handles| handles.iter().for_each(|h| h.cancel()),
+            |h| {
+                h.wait().expect("task failed");
+            },
+        ),
+        System::FhCAbi => fh_sleep().hold_outstanding(n, &FhSleepSpin(started.clone()), running),
+        System::StdThread => hold_outstanding(
+            n,
+            || thread::spawn(gated()),
+            running,
+            |_| gate.open(),
+            |h| {
+                h.join().expect("thread panicked");
+            },
+        ),
+        System::Blocking => hold_outstanding(
+            n,
+            || blocking::unblock(gated()),
+            running,
+            |_| gate.open(),
+            |t| {
+                futures_lite::future::block_on(t);
+            },
+        ),
+    };
+    let after_done = proc_status();
     thread::sleep(AFTER_KEEP_ALIVE);
     let after = proc_status();
     print_figures(&[

@@ -319,27 +319,38 @@ mod loom_tests {
         Arc,
     };
 
+    /// A callback that counts its runs in `calls`.
+    fn counting(calls: &Arc<AtomicUsize>) -> Callback {
+        let calls = calls.clone();
+        Box::new(move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+        })
+    }
+
+    /// A worker that completes `c` with `value` and runs the callback that
+    /// completing hands back, as a pool's worker does.
+    fn complete_on_worker<T: Send + 'static>(
+        c: &Arc<Completion<T>>,
+        value: T,
+    ) -> loom::thread::JoinHandle<()> {
+        let c = c.clone();
+        loom::thread::spawn(move || {
+            if let Some((_, Some(cb))) = c.complete(Ok(value)) {
+                cb();
+            }
+        })
+    }
+
     #[test]
     fn outcome_taken_exactly_once_and_callback_runs_once() {
         loom::model(|| {
             let c = Arc::new(Completion::<u32>::new());
             let calls = Arc::new(AtomicUsize::new(0));
 
-            let worker = {
-                let c = c.clone();
-                loom::thread::spawn(move || {
-                    if let Some((_, Some(cb))) = c.complete(Ok(7)) {
-                        cb();
-                    }
-                })
-            };
+            let worker = complete_on_worker(&c, 7);
             let registrar = {
-                let c = c.clone();
-                let calls = calls.clone();
+                let (c, cb) = (c.clone(), counting(&calls));
                 loom::thread::spawn(move || {
-                    let cb: Callback = Box::new(move || {
-                        calls.fetch_add(1, Ordering::SeqCst);
-                    });
                     if let Ok(Some(cb)) = c.set_callback(cb) {
                         cb();
                     }
@@ -386,21 +397,8 @@ mod loom_tests {
         loom::model(|| {
             let c = Arc::new(Completion::<u32>::new());
             let calls = Arc::new(AtomicUsize::new(0));
-            {
-                let calls = calls.clone();
-                let cb: Callback = Box::new(move || {
-                    calls.fetch_add(1, Ordering::SeqCst);
-                });
-                assert!(c.set_callback(cb).unwrap().is_none());
-            }
-            let worker = {
-                let c = c.clone();
-                loom::thread::spawn(move || {
-                    if let Some((_, Some(cb))) = c.complete(Ok(3)) {
-                        cb();
-                    }
-                })
-            };
+            assert!(c.set_callback(counting(&calls)).unwrap().is_none());
+            let worker = complete_on_worker(&c, 3);
             // The handle is destroyed before the task finishes.
             drop(c.abandon());
             drop(c);
@@ -496,22 +494,9 @@ mod loom_tests {
             let c = Arc::new(Completion::<Counted>::new());
             let drops = Arc::new(AtomicUsize::new(0));
             let calls = Arc::new(AtomicUsize::new(0));
-            let worker = {
-                let (c, drops) = (c.clone(), drops.clone());
-                loom::thread::spawn(move || {
-                    if let Some((_, Some(cb))) = c.complete(Ok(Counted(drops))) {
-                        cb();
-                    }
-                })
-            };
-            {
-                let calls = calls.clone();
-                let cb: Callback = Box::new(move || {
-                    calls.fetch_add(1, Ordering::SeqCst);
-                });
-                if let Some(now) = c.set_callback(cb).unwrap() {
-                    now();
-                }
+            let worker = complete_on_worker(&c, Counted(drops.clone()));
+            if let Some(now) = c.set_callback(counting(&calls)).unwrap() {
+                now();
             }
             // handle_destroy, possibly before the task finishes.
             drop(c.abandon());
@@ -530,27 +515,16 @@ mod loom_tests {
         loom::model(|| {
             let c = Arc::new(Completion::<u32>::new());
             let calls = Arc::new(AtomicUsize::new(0));
-            let worker = {
-                let c = c.clone();
-                loom::thread::spawn(move || {
-                    if let Some((_, Some(cb))) = c.complete(Ok(1)) {
-                        cb();
-                    }
-                })
-            };
-            let register = |c: &Completion<u32>, calls: &Arc<AtomicUsize>| {
-                let calls = calls.clone();
-                let cb: Callback = Box::new(move || {
-                    calls.fetch_add(1, Ordering::SeqCst);
-                });
-                match c.set_callback(cb) {
-                    Ok(Some(now)) => {
-                        now();
-                        1
-                    }
-                    Ok(None) => 1,
-                    Err(CallbackAlreadySet) => 0,
+            let worker = complete_on_worker(&c, 1);
+            let register = |c: &Completion<u32>, calls: &Arc<AtomicUsize>| match c
+                .set_callback(counting(calls))
+            {
+                Ok(Some(now)) => {
+                    now();
+                    1
                 }
+                Ok(None) => 1,
+                Err(CallbackAlreadySet) => 0,
             };
             let other = {
                 let (c, calls) = (c.clone(), calls.clone());

@@ -114,18 +114,19 @@ pub mod __private {
     pub mod ffi {
         /// The shims of the stream keys.
         pub mod stream {
-            pub use crate::ffi::stream_api::{
-                cancel, cancelled, handle_destroy, item_destroy, next, next_timeout, on_ready,
-                progress, spawn, spawn_with_token, status,
+            pub use crate::ffi::{
+                shared_api::{cancel, cancelled, handle_destroy, progress, status},
+                stream_api::{item_destroy, next, next_timeout, on_ready, spawn, spawn_with_token},
             };
         }
         pub use crate::ffi::{
             guard, guard_infallible,
             handle_api::{
-                cancel, cancelled, handle_destroy, on_complete, poll, progress, result_destroy,
-                spawn, spawn_with_token, status, wait, wait_timeout, CompletionCallback,
+                on_complete, poll, result_destroy, spawn, spawn_with_token, wait, wait_timeout,
+                CompletionCallback,
             },
             last_error::{error_message_utf16, error_message_utf8},
+            shared_api::{cancel, cancelled, handle_destroy, progress, status},
         };
     }
 }

@@ -468,10 +468,10 @@ impl Executor for PanicsLater {
     }
 }
 
-#[test]
-fn an_executor_that_panics_on_a_later_poll_ends_the_task_and_job_run_does_not_unwind() {
-    let signal = Signal::default();
-    let t = task(Plan::AfterSignal(signal.clone(), 1));
+/// Spawns `t` on a [`PanicsLater`] executor and runs `after_spawn` (what
+/// leads to the later poll, if the task itself does not): the task ends
+/// `SpawnFailed` with its future dropped, and `Job::run` never unwound.
+fn ends_spawn_failed_on_an_executor_that_panics_later(t: Async, after_spawn: impl FnOnce()) {
     let escaped = Arc::new(AtomicUsize::new(0));
     let ran = Counter::new();
     let executor = PanicsLater {
@@ -481,9 +481,7 @@ fn an_executor_that_panics_on_a_later_poll_ends_the_task_and_job_run_does_not_un
     };
     let handle =
         TaskHandle::spawn_async_with(t.clone(), CancellationToken::new(), executor).unwrap();
-    eventually("the future waits", || signal.last_waker().is_some());
-    // The wake runs on this thread: the executor's panic must not reach it.
-    signal.fire();
+    after_spawn();
     let outcome = handle
         .wait_timeout(PATIENCE)
         .expect("ended, not left waiting");
@@ -494,24 +492,19 @@ fn an_executor_that_panics_on_a_later_poll_ends_the_task_and_job_run_does_not_un
 }
 
 #[test]
+fn an_executor_that_panics_on_a_later_poll_ends_the_task_and_job_run_does_not_unwind() {
+    let signal = Signal::default();
+    let t = task(Plan::AfterSignal(signal.clone(), 1));
+    ends_spawn_failed_on_an_executor_that_panics_later(t, || {
+        eventually("the future waits", || signal.last_waker().is_some());
+        // The wake runs on this thread: the executor's panic must not reach it.
+        signal.fire();
+    });
+}
+
+#[test]
 fn a_wake_during_the_poll_with_an_executor_that_panics_is_contained() {
-    let escaped = Arc::new(AtomicUsize::new(0));
-    let ran = Counter::new();
-    let executor = PanicsLater {
-        calls: AtomicUsize::new(0),
-        escaped: escaped.clone(),
-        ran: ran.clone(),
-    };
-    let t = task(Plan::WakeDuringPoll);
-    let handle =
-        TaskHandle::spawn_async_with(t.clone(), CancellationToken::new(), executor).unwrap();
-    let outcome = handle
-        .wait_timeout(PATIENCE)
-        .expect("ended, not left waiting");
-    assert_eq!(kind_of(outcome), ErrorKind::SpawnFailed);
-    t.dropped.wait_for(1);
-    ran.wait_for(1);
-    assert_eq!(escaped.load(Ordering::SeqCst), 0, "Job::run unwound");
+    ends_spawn_failed_on_an_executor_that_panics_later(task(Plan::WakeDuringPoll), || {});
 }
 
 #[test]

@@ -105,6 +105,14 @@ impl StreamTask for Producer {
     }
 }
 
+/// A callback that counts its runs in `calls`.
+fn counting(calls: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
+    let calls = calls.clone();
+    move || {
+        calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 /// Polls `cond` until it holds (at most 10 s, then fails the test).
 fn eventually(what: &str, cond: impl Fn() -> bool) {
     let start = Instant::now();
@@ -285,21 +293,11 @@ fn on_ready_runs_once_when_an_item_or_the_end_is_there() {
     task.linger = true;
     let stream = StreamHandle::spawn(task).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    stream
-        .on_ready(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .unwrap();
+    stream.on_ready(counting(&calls)).unwrap();
     eventually("the callback runs", || calls.load(Ordering::SeqCst) == 1);
     assert!(stream.next().unwrap().is_some());
     // Nothing buffered now: a second registration waits for the end.
-    let counter = calls.clone();
-    stream
-        .on_ready(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .unwrap();
+    stream.on_ready(counting(&calls)).unwrap();
     assert!(stream.on_ready(|| {}).is_err(), "one callback at a time");
     stream.cancel();
     eventually("the end wakes it", || calls.load(Ordering::SeqCst) == 2);
@@ -636,12 +634,7 @@ fn a_ready_callback_still_registered_runs_when_the_handle_is_dropped() {
     task.linger = true;
     let stream = StreamHandle::spawn(task).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    stream
-        .on_ready(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .unwrap();
+    stream.on_ready(counting(&calls)).unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 0);
     drop(stream);
     assert_eq!(calls.load(Ordering::SeqCst), 1);

@@ -30,7 +30,7 @@ use std::{
     ptr,
     sync::{
         atomic::{AtomicU32, Ordering::SeqCst},
-        Arc, Once,
+        Arc,
     },
     thread,
     time::{Duration, Instant},
@@ -44,15 +44,18 @@ use ffi_tasks::{
 };
 use libfuzzer_sys::fuzz_target;
 
+// Shared with the reliability tests: `EXPECTED_PANIC` (every deliberate
+// panic message starts with it), `last_error`/`last_kind` (LAST_ERROR read
+// through the C ABI, its length and NUL checked) and `quiet_expected_panics`.
+#[path = "../../tests/reliability_support/mod.rs"]
+mod reliability_support;
+use reliability_support::{last_error, last_kind, quiet_expected_panics, EXPECTED_PANIC};
+
 /// At most this many operations per input, and this many handles and tokens
 /// in the tables: small tables make reuse (and misuse) of an entry likely.
 const MAX_OPS: usize = 64;
 const MAX_HANDLES: usize = 8;
 const MAX_TOKENS: usize = 6;
-
-/// Every deliberate panic message starts with this; the panic hook lets
-/// those through and aborts on any other panic (a failed check).
-const EXPECTED_PANIC: &str = "[expected panic]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -173,36 +176,6 @@ struct Model {
     tokens: Vec<TokenSlot>,
     /// Memory a forged pointer points into (never a handle).
     decoy: Box<[u64; 4]>,
-}
-
-/// `(kind, message)` of LAST_ERROR, read through the C ABI, checking that
-/// the kind, the length and the message agree.
-fn last_error() -> (ErrorKind, Option<String>) {
-    let raw = c::ffi_tasks_last_error_kind();
-    let kind = ErrorKind::from_c_int(raw).unwrap_or_else(|| panic!("unknown error kind {raw}"));
-    let len = c::ffi_tasks_last_error_length();
-    assert!(len >= 0, "negative error length {len}");
-    assert_eq!(
-        kind == ErrorKind::None,
-        len == 0,
-        "kind {kind} with length {len}"
-    );
-    if len == 0 {
-        return (kind, None);
-    }
-    let mut buf = vec![0u8; len as usize];
-    // SAFETY: `buf` has `len` writable bytes.
-    let n = unsafe { c::ffi_tasks_last_error_message(buf.as_mut_ptr().cast::<c_char>(), len) };
-    assert_eq!(n, len, "bytes written vs length");
-    assert_eq!(buf.pop(), Some(0), "message not NUL-terminated");
-    (
-        kind,
-        Some(String::from_utf8(buf).expect("message is UTF-8")),
-    )
-}
-
-fn last_kind() -> ErrorKind {
-    last_error().0
 }
 
 unsafe extern "C" fn bump(data: *mut c_void) {
@@ -783,27 +756,11 @@ impl Model {
     }
 }
 
-/// libfuzzer-sys aborts on every panic (that is how a failed check becomes a
-/// crash); the tasks' deliberate panics are let through.
-fn allow_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let abort_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let message = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-            if !message.is_some_and(|m| m.starts_with(EXPECTED_PANIC)) {
-                abort_hook(info);
-            }
-        }));
-    });
-}
-
 fuzz_target!(|data: &[u8]| {
-    allow_expected_panics();
+    // libfuzzer-sys aborts on every panic (that is how a failed check
+    // becomes a crash): the hook it installed gets every panic but the
+    // tasks' deliberate ones.
+    quiet_expected_panics();
     assert_eq!(
         c::ffi_tasks_handle_registry_enabled(),
         1,

@@ -168,25 +168,11 @@ impl<K: AsyncTask + 'static> Core<K> {
     /// `Running` → `Idle`, or, when woken during the poll, submits the
     /// next job.
     fn after_pending(self: &StdArc<Self>) {
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
-            let next = match current {
-                RUNNING => IDLE,
-                c if c == RUNNING | NOTIFIED => SCHEDULED,
-                _ => return, // ended meanwhile: no one else moves `Running`
-            };
-            match self
-                .state
-                .compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) if next == SCHEDULED => {
-                    self.resubmit();
-                    return;
-                }
-                Ok(_) => return,
-                Err(actual) => current = actual,
-            }
-        }
+        self.advance(|current| match current {
+            RUNNING => Some(IDLE),
+            c if c == RUNNING | NOTIFIED => Some(SCHEDULED),
+            _ => None, // ended meanwhile: no one else moves `Running`
+        });
     }
 
     /// The scheduled job was dropped unrun: the task ends with the
@@ -200,22 +186,29 @@ impl<K: AsyncTask + 'static> Core<K> {
     }
 
     fn schedule(self: &StdArc<Self>) {
+        self.advance(|current| match current {
+            IDLE => Some(SCHEDULED),
+            RUNNING => Some(RUNNING | NOTIFIED),
+            _ => None, // already scheduled or notified, or done
+        });
+    }
+
+    /// Moves the state from what it is to `next_of(it)`, again on each lost
+    /// race, or leaves it where `next_of` gives `None`; a move to `Scheduled`
+    /// submits the next job.
+    fn advance(self: &StdArc<Self>, next_of: impl Fn(usize) -> Option<usize>) {
         let mut current = self.state.load(Ordering::Acquire);
-        loop {
-            let next = match current {
-                IDLE => SCHEDULED,
-                RUNNING => RUNNING | NOTIFIED,
-                _ => return, // already scheduled or notified, or done
-            };
+        while let Some(next) = next_of(current) {
             match self
                 .state
                 .compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) if next == SCHEDULED => {
-                    self.resubmit();
+                Ok(_) => {
+                    if next == SCHEDULED {
+                        self.resubmit();
+                    }
                     return;
                 }
-                Ok(_) => return,
                 Err(actual) => current = actual,
             }
         }

@@ -1,16 +1,18 @@
 //! The [`export_task!`](crate::export_task) macro.
 //!
-//! Three small internal macros do the work, so that each C function is
+//! Four small internal macros do the work, so that each C function is
 //! written once:
 //!
 //! * `__export_task!` turns either form (explicit `key: name;` pairs, or
-//!   `prefix: p;`) into one `(key, C name)` pair per function;
-//! * `__export_task_key!` is the signature table: for a key it gives the
-//!   documented C signature of that function, or a compile error naming the
-//!   unknown key;
+//!   `prefix: p;`) into one `(key, C name)` pair per function, for a task
+//!   and for a stream task alike;
+//! * `__export_task_key!` (a task) and `__export_stream_key!` (a stream
+//!   task) are the signature tables: for a key they give the documented C
+//!   signature of that function, or a compile error naming the unknown key;
 //! * `__export_task_fn!` is the only arm that emits a function: an
-//!   `extern "C"` wrapper whose body calls the shim of the same name in
-//!   `ffi::handle_api`.
+//!   `extern "C"` wrapper whose body calls the shim of the same name
+//!   (`ffi::handle_api`, `ffi::stream_api` or `ffi::shared_api`, through
+//!   `__private`).
 //!
 //! Every path goes through `$crate::` so the expansion works in any
 //! downstream crate, whatever it has in scope.
@@ -166,17 +168,16 @@ macro_rules! export_task {
         $crate::export_task! { $( #[$attr] )* StreamTask: $Task; $( $rest )* }
     };
     ($( #[$attr:meta] )* StreamTask: $Task:ty; prefix: $prefix:ident;) => {
-        const _: () = {
-            $crate::__export_task_layout! { @stream $Task; $prefix; }
-            $crate::__export_stream_key! {
-                $Task; [$( #[$attr] )*] $prefix;
-                spawn spawn_with_token next next_timeout cancel cancelled status progress
-                on_ready handle_destroy item_destroy
-            }
-        };
+        $crate::__export_task! {
+            @each [__export_stream_key [ffi::stream]] [@stream] [$( #[$attr] )*] $Task; $prefix;
+            spawn spawn_with_token next next_timeout cancel cancelled status progress
+            on_ready handle_destroy item_destroy
+        }
     };
     ($( #[$attr:meta] )* StreamTask: $Task:ty; $( $key:ident : $name:ident; )*) => {
-        $crate::__export_stream_key! { @named $Task; [$( #[$attr] )*] $( $key: $name; )* }
+        $crate::__export_task! {
+            @named [__export_stream_key [ffi::stream]] [$( #[$attr] )*] $Task; $( $key: $name; )*
+        }
     };
     ($( #[$attr:meta] )* StreamTask: $Task:ty; $( $rest:tt )*) => {
         ::core::compile_error! {
@@ -202,7 +203,9 @@ macro_rules! export_task {
         $crate::__export_task! { @prefix [$( #[$attr] )*] $Task; $prefix; $( $rest )* }
     };
     ($( #[$attr:meta] )* Task: $Task:ty; $( $key:ident : $name:ident; )*) => {
-        $crate::__export_task! { @named [$( #[$attr] )*] $Task; $( $key: $name; )* }
+        $crate::__export_task! {
+            @named [__export_task_key [ffi]] [$( #[$attr] )*] $Task; $( $key: $name; )*
+        }
     };
     ($( #[$attr:meta] )* Task: $Task:ty; $( $rest:tt )*) => {
         ::core::compile_error! {
@@ -217,19 +220,22 @@ macro_rules! export_task {
 }
 
 /// Implementation detail of [`export_task!`]: one `(key, C name)` pair per
-/// function, handed to the signature table.
+/// function, handed to the signature table of the task's kind. Both kinds
+/// come through here with `[table [shims]]`: the table macro
+/// (`__export_task_key` or `__export_stream_key`) and the module of
+/// `__private` that holds the shims the generated functions call.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_task {
-    (@named $attrs:tt $Task:ty; $( $key:ident : $name:ident; )*) => {
+    (@named [$table:ident $shims:tt] $attrs:tt $Task:ty; $( $key:ident : $name:ident; )*) => {
         $(
-            $crate::__export_task_key! { $key; $Task; $attrs [no_mangle] $name; }
+            $crate::$table! { $key; $Task; $shims $attrs [no_mangle] $name; }
         )*
     };
 
     (@prefix $attrs:tt $Task:ty; $prefix:ident;) => {
         $crate::__export_task! {
-            @each $attrs $Task; $prefix;
+            @each [__export_task_key [ffi]] [] $attrs $Task; $prefix;
             spawn spawn_with_token poll wait wait_timeout cancel cancelled status progress
             on_complete handle_destroy result_destroy
         }
@@ -242,13 +248,17 @@ macro_rules! __export_task {
 
     // The functions are named after their keys inside an anonymous `const`,
     // so that several prefixed tasks can live in one module; the symbol is
-    // `<prefix>_<key>`.
-    (@each $attrs:tt $Task:ty; $prefix:ident; $( $key:ident )*) => {
+    // `<prefix>_<key>`. `[$layout]` selects the record (`[@stream]` for a
+    // stream task).
+    (
+        @each [$table:ident $shims:tt] [$( $layout:tt )*] $attrs:tt $Task:ty; $prefix:ident;
+        $( $key:ident )*
+    ) => {
         const _: () = {
-            $crate::__export_task_layout! { $Task; $prefix; }
+            $crate::__export_task_layout! { $( $layout )* $Task; $prefix; }
             $(
-                $crate::__export_task_key! {
-                    $key; $Task; $attrs
+                $crate::$table! {
+                    $key; $Task; $shims $attrs
                     [export_name = ::core::concat!(
                         ::core::stringify!($prefix), "_", ::core::stringify!($key)
                     )]
@@ -413,13 +423,15 @@ macro_rules! __export_task_key {
     };
 }
 
-/// Implementation detail of [`export_task!`]: emits one function. Its body
-/// calls the shim of `ffi::handle_api` that has the key's name.
+/// Implementation detail of [`export_task!`]: emits one function, of either
+/// kind of task. Its body calls the shim that has the key's name in the
+/// module of `__private` given first (`[ffi]` for a task, `[ffi::stream]`
+/// for a stream task).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_task_fn {
     (
-        [$( $attr:tt )*] [$( $link:tt )*] $name:ident;
+        [$( $shims:ident )::+] [$( $attr:tt )*] [$( $link:tt )*] $name:ident;
         $( #[doc = $doc:literal] )*
         fn $key:ident($( $arg:ident: $arg_ty:ty ),*) $( -> $ret:ty )?;
     ) => {
@@ -429,7 +441,7 @@ macro_rules! __export_task_fn {
         $( $attr )*
         pub unsafe extern "C" fn $name($( $arg: $arg_ty ),*) $( -> $ret )? {
             // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::$key($( $arg ),*) }
+            unsafe { $crate::__private::$( $shims:: )+$key($( $arg ),*) }
         }
     };
 }
@@ -538,24 +550,7 @@ macro_rules! __export_task_layout {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_stream_key {
-    ($Task:ty; $attrs:tt $prefix:ident; $( $key:ident )*) => {
-        $(
-            $crate::__export_stream_key! {
-                @sig $key; $Task; $attrs
-                [export_name = ::core::concat!(
-                    ::core::stringify!($prefix), "_", ::core::stringify!($key)
-                )]
-                $key;
-            }
-        )*
-    };
-    (@named $Task:ty; $attrs:tt $( $key:ident: $name:ident; )*) => {
-        $(
-            $crate::__export_stream_key! { @sig $key; $Task; $attrs [no_mangle] $name; }
-        )*
-    };
-
-    (@sig spawn; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (spawn; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Clones `*task` and starts the stream; its handle, or null with
         /// LAST_ERROR set.
         ///
@@ -564,7 +559,7 @@ macro_rules! __export_stream_key {
         /// `task` is null or points to a valid task.
         fn spawn(task: *const $Task) -> *mut $crate::__private::StreamHandle<$Task>;
     } };
-    (@sig spawn_with_token; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (spawn_with_token; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Clones `*task` and starts the stream under a child of `token`.
         ///
         /// # Safety
@@ -575,7 +570,7 @@ macro_rules! __export_stream_key {
             token: *const $crate::task::CancellationToken
         ) -> *mut $crate::__private::StreamHandle<$Task>;
     } };
-    (@sig next; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (next; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Blocks for the next item (free it with `item_destroy`); null at
         /// the end, with no error if the task succeeded and its error if not.
         ///
@@ -584,7 +579,7 @@ macro_rules! __export_stream_key {
         /// `handle` is null or a live stream handle.
         fn next(handle: *mut $crate::__private::StreamHandle<$Task>) -> *mut $crate::__private::Item<$Task>;
     } };
-    (@sig next_timeout; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (next_timeout; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// As `next`, waiting at most `timeout_ms`: null with `TimedOut` if
         /// nothing came.
         ///
@@ -596,7 +591,7 @@ macro_rules! __export_stream_key {
             timeout_ms: u64
         ) -> *mut $crate::__private::Item<$Task>;
     } };
-    (@sig cancel; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (cancel; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Asks the task to stop.
         ///
         /// # Safety
@@ -604,7 +599,7 @@ macro_rules! __export_stream_key {
         /// `handle` is null or a live stream handle.
         fn cancel(handle: *mut $crate::__private::StreamHandle<$Task>);
     } };
-    (@sig cancelled; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (cancelled; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// `1` if cancelled, `0` if not, `-1` on error.
         ///
         /// # Safety
@@ -612,7 +607,7 @@ macro_rules! __export_stream_key {
         /// `handle` is null or a live stream handle.
         fn cancelled(handle: *mut $crate::__private::StreamHandle<$Task>) -> $crate::__private::c_int;
     } };
-    (@sig status; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (status; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// The task's status, `-1` on error.
         ///
         /// # Safety
@@ -620,7 +615,7 @@ macro_rules! __export_stream_key {
         /// `handle` is null or a live stream handle.
         fn status(handle: *mut $crate::__private::StreamHandle<$Task>) -> $crate::__private::c_int;
     } };
-    (@sig progress; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (progress; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Writes the task's last reported progress to `*out`; `0` or `-1`.
         ///
         /// # Safety
@@ -632,7 +627,7 @@ macro_rules! __export_stream_key {
             out: *mut $crate::task::Progress
         ) -> $crate::__private::c_int;
     } };
-    (@sig on_ready; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (on_ready; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Calls `callback(user_data)` once, when `next` would not block;
         /// `0` or `-1`.
         ///
@@ -646,7 +641,7 @@ macro_rules! __export_stream_key {
             user_data: *mut $crate::__private::c_void
         ) -> $crate::__private::c_int;
     } };
-    (@sig handle_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (handle_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Destroys the handle: cancels the task, frees the buffered items.
         ///
         /// # Safety
@@ -654,7 +649,7 @@ macro_rules! __export_stream_key {
         /// `handle` is null or a live stream handle; dead afterwards.
         fn handle_destroy(handle: *mut $crate::__private::StreamHandle<$Task>);
     } };
-    (@sig item_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_stream_fn! { $( $ctx )*
+    (item_destroy; $Task:ty; $( $ctx:tt )*) => { $crate::__export_task_fn! { $( $ctx )*
         /// Frees an item returned by `next` or `next_timeout`.
         ///
         /// # Safety
@@ -662,31 +657,10 @@ macro_rules! __export_stream_key {
         /// `item` is null or such an item, not yet freed.
         fn item_destroy(item: *mut $crate::__private::Item<$Task>);
     } };
-    (@sig $key:ident; $( $rest:tt )*) => {
+    ($key:ident; $( $rest:tt )*) => {
         ::core::compile_error! { ::core::concat!(
             "export_task!: unknown stream key `", ::core::stringify!($key),
             "`; expected spawn, spawn_with_token, next, next_timeout, cancel, cancelled, status, progress, on_ready, handle_destroy or item_destroy (or `prefix: name;` alone)"
         ) }
-    };
-}
-
-/// Implementation detail of [`export_task!`]: emits one stream function,
-/// whose body calls the shim of `ffi::stream_api` with the key's name.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __export_stream_fn {
-    (
-        [$( $attr:tt )*] [$( $link:tt )*] $name:ident;
-        $( #[doc = $doc:literal] )*
-        fn $key:ident($( $arg:ident: $arg_ty:ty ),*) $( -> $ret:ty )?;
-    ) => {
-        $( #[doc = $doc] )*
-        #[allow(dead_code, unreachable_pub)]
-        #[unsafe($( $link )*)]
-        $( $attr )*
-        pub unsafe extern "C" fn $name($( $arg: $arg_ty ),*) $( -> $ret )? {
-            // SAFETY: forwarded from this function's contract.
-            unsafe { $crate::__private::ffi::stream::$key($( $arg ),*) }
-        }
     };
 }

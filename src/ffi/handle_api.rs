@@ -1,7 +1,9 @@
 //! Generic bodies of the functions [`export_task!`](crate::export_task)
 //! generates. Each one is a thin shim: check pointers, call the safe
 //! [`TaskHandle`] method, convert the result. The macro instantiates them for
-//! one task type and gives them C names.
+//! one task type and gives them C names. The shims a stream's handle uses
+//! too (`cancel`, `cancelled`, `status`, `progress`, `handle_destroy`, and
+//! the bodies of `spawn` and `on_complete`) are in `shared_api`.
 //!
 //! Contract shared by all of them (the README's "C ABI contract"):
 //!
@@ -17,51 +19,18 @@ use anyhow::Error;
 
 use crate::{
     error::{ErrorKind, NullPointer, TimedOut},
-    ffi::{exported::Exported, guard, registry},
+    ffi::{
+        exported::Exported,
+        guard,
+        shared_api::{self, handle_ref, handle_take},
+    },
     status::classify,
-    task::{CancellationToken, Progress, TaskHandle, TaskStatus},
+    task::{CancellationToken, TaskHandle, TaskStatus},
 };
 
 /// A C completion callback: called once with the `user_data` it was
 /// registered with.
 pub type CompletionCallback = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
-
-/// Borrows the handle behind `handle` after checking it.
-///
-/// # Safety
-///
-/// `handle` is null (an error) or a live pointer returned by `spawn`; the
-/// reference does not outlive the current exported call.
-unsafe fn handle_ref<'a, O>(handle: *mut TaskHandle<O>) -> Result<&'a TaskHandle<O>, Error> {
-    if handle.is_null() {
-        return Err(NullPointer("handle").into());
-    }
-    registry::check::<TaskHandle<O>>(handle as usize)?;
-    // SAFETY: non-null, and the caller promises it is a live handle from
-    // `spawn` (a `Box::into_raw`), so it points to a valid `TaskHandle`.
-    Ok(unsafe { &*handle })
-}
-
-/// Takes ownership of the handle behind `handle`.
-///
-/// # Safety
-///
-/// As [`handle_ref`]; the pointer is dead afterwards.
-unsafe fn handle_take<O>(handle: *mut TaskHandle<O>) -> Result<Box<TaskHandle<O>>, Error> {
-    if handle.is_null() {
-        return Err(NullPointer("handle").into());
-    }
-    registry::remove::<TaskHandle<O>>(handle as usize)?;
-    // SAFETY: a live pointer from `Box::into_raw` in `spawn`, given up by the
-    // caller; the registry (when enabled) guarantees it is taken once.
-    Ok(unsafe { Box::from_raw(handle) })
-}
-
-fn into_handle_ptr<O>(handle: TaskHandle<O>) -> *mut TaskHandle<O> {
-    let ptr = Box::into_raw(Box::new(handle));
-    registry::insert::<TaskHandle<O>>(ptr as usize);
-    ptr
-}
 
 fn into_result_ptr<O>(value: O) -> *mut O {
     // Zero-sized outputs are not allocated: `Box` hands out a dangling,
@@ -97,13 +66,8 @@ fn deliver<O>(ended: TaskStatus, result: Result<O, Error>) -> Result<*mut O, Err
 ///
 /// `task` is null or points to a valid `T`.
 pub unsafe fn spawn<T: Exported>(task: *const T) -> *mut TaskHandle<T::Output> {
-    guard(|| {
-        if task.is_null() {
-            return Err(NullPointer("task").into());
-        }
-        // SAFETY: non-null and valid by the caller's contract.
-        T::spawn(unsafe { &*task }, None).map(into_handle_ptr)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { shared_api::spawn_from(task, None, T::spawn) }
 }
 
 /// Like [`spawn`], but the task gets a child of `token`: cancelling `token`
@@ -117,17 +81,8 @@ pub unsafe fn spawn_with_token<T: Exported>(
     task: *const T,
     token: *const CancellationToken,
 ) -> *mut TaskHandle<T::Output> {
-    guard(|| {
-        if task.is_null() {
-            return Err(NullPointer("task").into());
-        }
-        if token.is_null() {
-            return Err(NullPointer("token").into());
-        }
-        // SAFETY: both non-null and valid by the caller's contract.
-        let (task, token) = unsafe { (&*task, &*token) };
-        T::spawn(task, Some(token)).map(into_handle_ptr)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { shared_api::spawn_from(task, Some(token), T::spawn) }
 }
 
 /// The result if the task is done: a pointer to free with `result_destroy`.
@@ -181,63 +136,6 @@ pub unsafe fn wait_timeout<O>(handle: *mut TaskHandle<O>, timeout_ms: u64) -> *m
     })
 }
 
-/// Asks the task to stop. Idempotent; a no-op once it has finished.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle.
-pub unsafe fn cancel<O>(handle: *mut TaskHandle<O>) {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { handle_ref(handle) }?.cancel();
-        Ok(())
-    })
-}
-
-/// `1` if the task was cancelled, `0` if not, `-1` on error (null handle).
-///
-/// # Safety
-///
-/// `handle` is null or a live handle.
-pub unsafe fn cancelled<O>(handle: *mut TaskHandle<O>) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        Ok(c_int::from(unsafe { handle_ref(handle) }?.cancelled()))
-    })
-}
-
-/// The task's [`TaskStatus`](crate::task::TaskStatus) as an integer, `-1` on
-/// error.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle.
-pub unsafe fn status<O>(handle: *mut TaskHandle<O>) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        Ok(unsafe { handle_ref(handle) }?.status() as c_int)
-    })
-}
-
-/// Writes the task's last reported progress to `*out`; `0` on success, `-1`
-/// on error (null handle or `out`; `*out` is then untouched).
-///
-/// # Safety
-///
-/// `handle` is null or a live handle; `out` is null or valid for writes.
-pub unsafe fn progress<O>(handle: *mut TaskHandle<O>, out: *mut Progress) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let progress = unsafe { handle_ref(handle) }?.progress();
-        if out.is_null() {
-            return Err(NullPointer("out").into());
-        }
-        // SAFETY: non-null and writable by the caller's contract.
-        unsafe { out.write(progress) };
-        Ok(0)
-    })
-}
-
 /// Registers `callback(user_data)` to be called exactly once when the task
 /// finishes: on the worker thread, or before this call returns if it already
 /// has. It is called even if the handle is destroyed first, so `user_data`
@@ -255,43 +153,8 @@ pub unsafe fn on_complete<O>(
     callback: CompletionCallback,
     user_data: *mut c_void,
 ) -> c_int {
-    struct UserData(*mut c_void);
-    // SAFETY: the caller promises the callback may be called with `user_data`
-    // from any thread.
-    unsafe impl Send for UserData {}
-
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let handle = unsafe { handle_ref(handle) }?;
-        let Some(callback) = callback else {
-            return Err(NullPointer("callback").into());
-        };
-        let data = UserData(user_data);
-        handle.on_complete(move || {
-            let data = data;
-            // SAFETY: the caller promised `callback` is callable with
-            // `user_data` from any thread, exactly once.
-            unsafe { callback(data.0) }
-        })?;
-        // The callback may have run right now, on this thread, and called
-        // functions that set LAST_ERROR; this call succeeded, so clear it.
-        crate::last_error::clear_last_error();
-        Ok(0)
-    })
-}
-
-/// Destroys the handle, cancelling the task if it still runs. The task's
-/// result, if never taken, is freed when the task finishes.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle; it is dead after the call.
-pub unsafe fn handle_destroy<O>(handle: *mut TaskHandle<O>) {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        drop(unsafe { handle_take(handle) }?);
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { shared_api::register(handle, callback, user_data) }
 }
 
 /// Frees a result returned by `poll`, `wait` or `wait_timeout`. A null

@@ -1,11 +1,11 @@
 //! `ffi_tasks_job_*`: the C functions C++ drives the handle of a C++ job with
 //! (`cpp/include/ffi_tasks/spawn.hpp`). A job's handle is a
 //! `TaskHandle<()>` (the bridge's `spawn_job` makes it), so each function is
-//! the `handle_api` shim that [`export_task!`](crate::export_task) would
-//! emit, written out here so that cbindgen sees it and declares it in
-//! `ffi_tasks.h`. `poll`, `wait` and `wait_timeout` return a dangling
-//! non-null pointer on success (the output is `()`); the C++ value stays in
-//! the job's shared state.
+//! the `handle_api` (or `shared_api`) shim that
+//! [`export_task!`](crate::export_task) would emit, written out here so that
+//! cbindgen sees it and declares it in `ffi_tasks.h`. `poll`, `wait` and
+//! `wait_timeout` return a dangling non-null pointer on success (the output
+//! is `()`); the C++ value stays in the job's shared state.
 
 // `pub` so that cbindgen declares them; reached from C and C++ only.
 #![allow(unreachable_pub)]
@@ -13,7 +13,10 @@
 use std::{ffi::c_void, os::raw::c_int};
 
 use crate::{
-    ffi::handle_api::{self, CompletionCallback},
+    ffi::{
+        handle_api::{self, CompletionCallback},
+        shared_api,
+    },
     task::{Progress, TaskHandle},
 };
 
@@ -68,7 +71,7 @@ pub unsafe extern "C" fn ffi_tasks_job_wait_timeout(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffi_tasks_job_cancel(handle: *mut JobHandle) {
     // SAFETY: forwarded from this function's contract.
-    unsafe { handle_api::cancel(handle) }
+    unsafe { shared_api::cancel(handle) }
 }
 
 /// `1` if the job was cancelled, `0` if not, `-1` on error.
@@ -79,7 +82,7 @@ pub unsafe extern "C" fn ffi_tasks_job_cancel(handle: *mut JobHandle) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffi_tasks_job_cancelled(handle: *mut JobHandle) -> c_int {
     // SAFETY: forwarded from this function's contract.
-    unsafe { handle_api::cancelled(handle) }
+    unsafe { shared_api::cancelled(handle) }
 }
 
 /// The job's status (`enum ffi_tasks_status`), `-1` on error.
@@ -90,7 +93,7 @@ pub unsafe extern "C" fn ffi_tasks_job_cancelled(handle: *mut JobHandle) -> c_in
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffi_tasks_job_status(handle: *mut JobHandle) -> c_int {
     // SAFETY: forwarded from this function's contract.
-    unsafe { handle_api::status(handle) }
+    unsafe { shared_api::status(handle) }
 }
 
 /// Writes the job's last reported progress to `*out`; `0` or `-1`.
@@ -104,7 +107,7 @@ pub unsafe extern "C" fn ffi_tasks_job_progress(
     out: *mut Progress,
 ) -> c_int {
     // SAFETY: forwarded from this function's contract.
-    unsafe { handle_api::progress(handle, out) }
+    unsafe { shared_api::progress(handle, out) }
 }
 
 /// Calls `callback(user_data)` exactly once when the job finishes (now, if
@@ -132,7 +135,7 @@ pub unsafe extern "C" fn ffi_tasks_job_on_complete(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffi_tasks_job_handle_destroy(handle: *mut JobHandle) {
     // SAFETY: forwarded from this function's contract.
-    unsafe { handle_api::handle_destroy(handle) }
+    unsafe { shared_api::handle_destroy(handle) }
 }
 
 /// Accepts what `ffi_tasks_job_poll`/`wait`/`wait_timeout` returned on

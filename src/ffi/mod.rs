@@ -29,6 +29,9 @@
 //!   for event loops) and the `cancel_after` deadlines.
 //! * `stream_api` holds the bodies of the functions `export_task!`
 //!   generates for a stream task, and what it needs of such a task type.
+//! * `shared_api` holds the shims a task's and a stream's handle share
+//!   (`cancel`, `cancelled`, `status`, `progress`, `handle_destroy`, and the
+//!   bodies of `spawn` and the callback registration).
 //! * `exported` is what `export_task!` needs of a task type, blocking or
 //!   async (its output and how to spawn it).
 
@@ -42,6 +45,7 @@ pub(crate) mod last_error;
 mod layout;
 pub(crate) mod registry;
 pub(crate) mod rich;
+pub(crate) mod shared_api;
 pub(crate) mod stream_api;
 pub(crate) mod waitset_api;
 

@@ -6,7 +6,10 @@
 //! the stream from a failure by `LAST_ERROR`: null with no error is the end
 //! of a task that succeeded; null with an error is a failed, cancelled or
 //! panicked task (its kind) or a failed call (null handle: `NullPointer`;
-//! `next_timeout` with nothing in time: `TimedOut`).
+//! `next_timeout` with nothing in time: `TimedOut`). The shims a task's
+//! handle uses too (`cancel`, `cancelled`, `status`, `progress`,
+//! `handle_destroy`, and the bodies of `spawn` and `on_ready`) are in
+//! `shared_api`.
 
 use std::{ffi::c_void, mem::size_of, os::raw::c_int, ptr, time::Duration};
 
@@ -14,10 +17,15 @@ use anyhow::Error;
 
 use crate::{
     error::{NullPointer, TimedOut},
-    ffi::{guard, handle_api::CompletionCallback, registry},
+    ffi::{
+        guard,
+        handle_api::CompletionCallback,
+        registry,
+        shared_api::{self, handle_ref},
+    },
     global::global_executor,
     stream::{AsyncStreamTask, Next, StreamHandle, StreamTask},
-    task::{CancellationToken, Progress},
+    task::CancellationToken,
 };
 
 /// Not public API: implemented by `export_task!` for a stream task.
@@ -60,41 +68,14 @@ where
 /// The registry's record type of an item (distinct from any handle's).
 struct Item<I>(I);
 
-/// Borrows the handle behind `handle` after checking it.
-///
-/// # Safety
-///
-/// `handle` is null (an error) or a live pointer returned by `spawn`; the
-/// reference does not outlive the current exported call.
-unsafe fn stream_ref<'a, I>(handle: *mut StreamHandle<I>) -> Result<&'a StreamHandle<I>, Error> {
-    if handle.is_null() {
-        return Err(NullPointer("handle").into());
-    }
-    registry::check::<StreamHandle<I>>(handle as usize)?;
-    // SAFETY: non-null, and the caller promises it is a live handle from
-    // `spawn` (a `Box::into_raw`).
-    Ok(unsafe { &*handle })
-}
-
-fn into_stream_ptr<I>(handle: StreamHandle<I>) -> *mut StreamHandle<I> {
-    let ptr = Box::into_raw(Box::new(handle));
-    registry::insert::<StreamHandle<I>>(ptr as usize);
-    ptr
-}
-
 /// Clones `*task` and starts it; its handle, or null with `LAST_ERROR` set.
 ///
 /// # Safety
 ///
 /// `task` is null or points to a valid `T`.
 pub unsafe fn spawn<T: ExportedStream>(task: *const T) -> *mut StreamHandle<T::Item> {
-    guard(|| {
-        if task.is_null() {
-            return Err(NullPointer("task").into());
-        }
-        // SAFETY: non-null and valid by the caller's contract.
-        T::spawn(unsafe { &*task }, None).map(into_stream_ptr)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { shared_api::spawn_from(task, None, T::spawn) }
 }
 
 /// As [`spawn`], under a child of `token`.
@@ -106,17 +87,8 @@ pub unsafe fn spawn_with_token<T: ExportedStream>(
     task: *const T,
     token: *const CancellationToken,
 ) -> *mut StreamHandle<T::Item> {
-    guard(|| {
-        if task.is_null() {
-            return Err(NullPointer("task").into());
-        }
-        if token.is_null() {
-            return Err(NullPointer("token").into());
-        }
-        // SAFETY: both non-null and valid by the caller's contract.
-        let (task, token) = unsafe { (&*task, &*token) };
-        T::spawn(task, Some(token)).map(into_stream_ptr)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { shared_api::spawn_from(task, Some(token), T::spawn) }
 }
 
 fn deliver<I>(next: Next<I>) -> Result<*mut I, Error> {
@@ -149,7 +121,7 @@ fn deliver<I>(next: Next<I>) -> Result<*mut I, Error> {
 pub unsafe fn next<I: Send + 'static>(handle: *mut StreamHandle<I>) -> *mut I {
     guard(|| {
         // SAFETY: forwarded from this function's contract.
-        deliver(unsafe { stream_ref(handle) }?.read(None))
+        deliver(unsafe { handle_ref(handle) }?.read(None))
     })
 }
 
@@ -165,63 +137,8 @@ pub unsafe fn next_timeout<I: Send + 'static>(
 ) -> *mut I {
     guard(|| {
         // SAFETY: forwarded from this function's contract.
-        let stream = unsafe { stream_ref(handle) }?;
+        let stream = unsafe { handle_ref(handle) }?;
         deliver(stream.read(Some(Duration::from_millis(timeout_ms))))
-    })
-}
-
-/// Asks the task to stop (a producer blocked on a full buffer wakes).
-///
-/// # Safety
-///
-/// `handle` is null or a live handle.
-pub unsafe fn cancel<I>(handle: *mut StreamHandle<I>) {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { stream_ref(handle) }?.cancel();
-        Ok(())
-    })
-}
-
-/// `1` if the task was cancelled, `0` if not, `-1` on error.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle.
-pub unsafe fn cancelled<I>(handle: *mut StreamHandle<I>) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        Ok(c_int::from(unsafe { stream_ref(handle) }?.cancelled()))
-    })
-}
-
-/// The task's status (`Running`, then how it ended), `-1` on error.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle.
-pub unsafe fn status<I>(handle: *mut StreamHandle<I>) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        Ok(unsafe { stream_ref(handle) }?.status() as c_int)
-    })
-}
-
-/// Writes the task's last reported progress to `*out`; `0` or `-1`.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle; `out` is null or valid for writes.
-pub unsafe fn progress<I>(handle: *mut StreamHandle<I>, out: *mut Progress) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let progress = unsafe { stream_ref(handle) }?.progress();
-        if out.is_null() {
-            return Err(NullPointer("out").into());
-        }
-        // SAFETY: non-null and writable by the caller's contract.
-        unsafe { out.write(progress) };
-        Ok(0)
     })
 }
 
@@ -241,48 +158,8 @@ pub unsafe fn on_ready<I: Send + 'static>(
     callback: CompletionCallback,
     user_data: *mut c_void,
 ) -> c_int {
-    struct UserData(*mut c_void);
-    // SAFETY: the caller promises the callback may be called with
-    // `user_data` from any thread.
-    unsafe impl Send for UserData {}
-
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let stream = unsafe { stream_ref(handle) }?;
-        let Some(callback) = callback else {
-            return Err(NullPointer("callback").into());
-        };
-        let data = UserData(user_data);
-        stream.on_ready(move || {
-            let data = data;
-            // SAFETY: callable with `user_data` from any thread, once, by
-            // the caller's contract.
-            unsafe { callback(data.0) }
-        })?;
-        // The callback may have run here and set LAST_ERROR; this call
-        // succeeded.
-        crate::last_error::clear_last_error();
-        Ok(0)
-    })
-}
-
-/// Destroys the handle: cancels the task and frees the items still
-/// buffered.
-///
-/// # Safety
-///
-/// `handle` is null or a live handle; it is dead after the call.
-pub unsafe fn handle_destroy<I>(handle: *mut StreamHandle<I>) {
-    guard(|| {
-        if handle.is_null() {
-            return Err(NullPointer("handle").into());
-        }
-        registry::remove::<StreamHandle<I>>(handle as usize)?;
-        // SAFETY: a live pointer from `Box::into_raw` in `spawn`, given up
-        // by the caller; the registry (when enabled) makes it once.
-        drop(unsafe { Box::from_raw(handle) });
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { shared_api::register(handle, callback, user_data) }
 }
 
 /// Frees an item returned by `next` or `next_timeout`. Null is a

@@ -184,17 +184,24 @@ pub unsafe extern "C" fn ffi_tasks_waitset_add_job(
     handle: *mut JobHandle,
     tag: u64,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let ws = unsafe { set_ref(ws) }?;
-        if handle.is_null() {
-            return Err(NullPointer("handle").into());
-        }
-        add_with(ws, tag, |callback, user_data| {
-            // SAFETY: a live job handle by this function's contract.
-            unsafe { super::handle_api::on_complete(handle, callback, user_data) }
-        })
-    })
+    // SAFETY: forwarded from this function's contract: `handle` is a job
+    // handle, the task type `job_on_complete` belongs to.
+    unsafe { ffi_tasks_waitset_add(ws, handle.cast(), Some(job_on_complete), tag) }
+}
+
+/// A job handle's `on_complete` as an [`OnCompleteFn`].
+///
+/// # Safety
+///
+/// `handle` is null or a live job handle; `callback` is callable from any
+/// thread with `user_data`.
+unsafe extern "C" fn job_on_complete(
+    handle: *mut c_void,
+    callback: CompletionCallback,
+    user_data: *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { super::handle_api::on_complete(handle.cast::<JobHandle>(), callback, user_data) }
 }
 
 /// Takes the tag of a finished member into `*tag`, waiting up to

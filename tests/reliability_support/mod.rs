@@ -2,7 +2,8 @@
 //! `fault_injection.rs`, `misuse.rs`, `shutdown.rs`): reading `LAST_ERROR`
 //! through the C ABI, a hang guard, a bounded wait for the global pool to
 //! drain, a panic hook that keeps deliberate panics quiet, and a runner that
-//! re-executes the test binary as a bounded child process.
+//! re-executes the test binary as a bounded child process. The fuzzer
+//! (`fuzz/fuzz_targets/c_abi_ops.rs`) includes it too, through `#[path]`.
 //!
 //! Every bound here is a hang guard only: no test asserts how long anything
 //! took.

@@ -57,6 +57,16 @@ impl Queue {
 #[derive(Clone, Default)]
 struct Exec(StdArc<Queue>);
 
+impl Exec {
+    /// A worker thread that runs the first job (the first poll).
+    fn first_poll_on_a_worker(&self) -> loom::thread::JoinHandle<TaskStatus> {
+        let queue = self.0.clone();
+        thread::Builder::new()
+            .spawn(move || queue.pop().expect("the first poll").run())
+            .unwrap()
+    }
+}
+
 impl Executor for Exec {
     fn execute(&self, job: Job) -> Result<(), SpawnError> {
         self.0.submitted.fetch_add(1, Ordering::SeqCst);
@@ -172,12 +182,7 @@ fn spawn(never: bool) -> (Exec, StdArc<Shared>, TaskHandle<u64>) {
 fn a_wake_racing_the_poll_is_not_lost() {
     model(&[0], || {
         let (exec, shared, handle) = spawn(false);
-        let worker = {
-            let queue = exec.0.clone();
-            thread::Builder::new()
-                .spawn(move || queue.pop().expect("the first poll").run())
-                .unwrap()
-        };
+        let worker = exec.first_poll_on_a_worker();
         shared.open();
         worker.join().unwrap();
         exec.0.drain();
@@ -229,12 +234,7 @@ fn two_wakes_racing_the_poll_queue_one_job() {
 fn a_cancel_racing_the_poll_drops_a_future_that_never_wakes() {
     model(&[0], || {
         let (exec, shared, handle) = spawn(true);
-        let worker = {
-            let queue = exec.0.clone();
-            thread::Builder::new()
-                .spawn(move || queue.pop().expect("the first poll").run())
-                .unwrap()
-        };
+        let worker = exec.first_poll_on_a_worker();
         handle.cancel();
         worker.join().unwrap();
         exec.0.drain();
@@ -255,12 +255,7 @@ fn a_waker_used_around_completion_submits_nothing_after_it() {
         let (exec, shared, handle) = spawn(false);
         // Ready at the first poll, which also leaves its waker behind.
         *lock(&shared.gate) = (true, None);
-        let worker = {
-            let queue = exec.0.clone();
-            thread::Builder::new()
-                .spawn(move || queue.pop().expect("the first poll").run())
-                .unwrap()
-        };
+        let worker = exec.first_poll_on_a_worker();
         let waker = loop {
             if let Some(waker) = lock(&shared.gate).1.clone() {
                 break waker;

@@ -24,24 +24,38 @@ impl Drop for Counted {
     }
 }
 
+/// A channel of `capacity`, its producer's token, and a producer thread
+/// running `produce` on them.
+fn with_producer<T: Send + 'static, R: Send + 'static>(
+    capacity: usize,
+    produce: impl FnOnce(&Arc<Channel<T>>, &CancellationToken) -> R + Send + 'static,
+) -> (
+    Arc<Channel<T>>,
+    CancellationToken,
+    loom::thread::JoinHandle<R>,
+) {
+    let chan = Arc::new(Channel::new(capacity));
+    let token = CancellationToken::new();
+    let producer = {
+        let (chan, token) = (chan.clone(), token.clone());
+        thread::Builder::new()
+            .spawn(move || produce(&chan, &token))
+            .unwrap()
+    };
+    (chan, token, producer)
+}
+
 /// A producer blocked on a full buffer of one is woken by the read that
 /// makes room (no lost wake-up between its check and its wait); the reader
 /// gets both items in order.
 #[test]
 fn a_read_wakes_a_producer_waiting_for_room() {
     model(&[0], || {
-        let chan = Arc::new(Channel::new(1));
-        let token = CancellationToken::new();
-        let producer = {
-            let (chan, token) = (chan.clone(), token.clone());
-            thread::Builder::new()
-                .spawn(move || {
-                    Channel::send_blocking(&chan, 1u32, &token).unwrap();
-                    Channel::send_blocking(&chan, 2u32, &token).unwrap();
-                    chan.close();
-                })
-                .unwrap()
-        };
+        let (chan, _token, producer) = with_producer(1, move |chan, token| {
+            Channel::send_blocking(chan, 1u32, token).unwrap();
+            Channel::send_blocking(chan, 2u32, token).unwrap();
+            chan.close();
+        });
         assert!(matches!(chan.recv(None), Recv::Item(1)));
         assert!(matches!(chan.recv(None), Recv::Item(2)));
         assert!(matches!(chan.recv(None), Recv::Closed));
@@ -54,18 +68,11 @@ fn a_read_wakes_a_producer_waiting_for_room() {
 #[test]
 fn a_cancel_wakes_a_producer_waiting_for_room() {
     model(&[0], || {
-        let chan = Arc::new(Channel::new(1));
-        let token = CancellationToken::new();
-        let producer = {
-            let (chan, token) = (chan.clone(), token.clone());
-            thread::Builder::new()
-                .spawn(move || {
-                    let first = Channel::send_blocking(&chan, 1u32, &token);
-                    let second = first.and_then(|()| Channel::send_blocking(&chan, 2u32, &token));
-                    (first, second)
-                })
-                .unwrap()
-        };
+        let (chan, token, producer) = with_producer(1, move |chan, token| {
+            let first = Channel::send_blocking(chan, 1u32, token);
+            let second = first.and_then(|()| Channel::send_blocking(chan, 2u32, token));
+            (first, second)
+        });
         token.cancel();
         let (first, second) = producer.join().unwrap();
         // The buffer holds one item and nobody reads: the second send can
@@ -84,20 +91,14 @@ fn a_cancel_wakes_a_producer_waiting_for_room() {
 fn a_detach_racing_sends_drops_every_item_once() {
     model(&[0], || {
         let drops = StdArc::new(AtomicUsize::new(0));
-        let chan = Arc::new(Channel::new(1));
-        let token = CancellationToken::new();
-        let producer = {
-            let (chan, token, drops) = (chan.clone(), token.clone(), drops.clone());
-            thread::Builder::new()
-                .spawn(move || {
-                    for _ in 0..2 {
-                        if Channel::send_blocking(&chan, Counted(drops.clone()), &token).is_err() {
-                            break;
-                        }
-                    }
-                })
-                .unwrap()
-        };
+        let producer_drops = drops.clone();
+        let (chan, _token, producer) = with_producer(1, move |chan, token| {
+            for _ in 0..2 {
+                if Channel::send_blocking(chan, Counted(producer_drops.clone()), token).is_err() {
+                    break;
+                }
+            }
+        });
         chan.detach();
         producer.join().unwrap();
         drop(chan);
@@ -111,21 +112,14 @@ fn a_detach_racing_sends_drops_every_item_once() {
 #[test]
 fn the_end_comes_after_the_items() {
     model(&[0], || {
-        let chan = Arc::new(Channel::new(4));
-        let token = CancellationToken::new();
-        let producer = {
-            let (chan, token) = (chan.clone(), token.clone());
-            thread::Builder::new()
-                .spawn(move || {
-                    Channel::send_blocking(&chan, 7u32, &token).unwrap();
-                    chan.close();
-                    assert_eq!(
-                        Channel::send_blocking(&chan, 8u32, &token),
-                        Err(SendError::Closed)
-                    );
-                })
-                .unwrap()
-        };
+        let (chan, _token, producer) = with_producer(4, move |chan, token| {
+            Channel::send_blocking(chan, 7u32, token).unwrap();
+            chan.close();
+            assert_eq!(
+                Channel::send_blocking(chan, 8u32, token),
+                Err(SendError::Closed)
+            );
+        });
         assert!(matches!(chan.recv(None), Recv::Item(7)));
         assert!(matches!(chan.recv(None), Recv::Closed));
         producer.join().unwrap();
