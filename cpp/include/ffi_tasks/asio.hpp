@@ -110,6 +110,20 @@ struct asio_wait_op {
         handler(std::move(hd)),
         work(std::in_place, asio::prefer(asio::get_associated_executor(handler),
                                          asio::execution::outstanding_work.tracked)) {}
+  asio_wait_op(const asio_wait_op &) = delete;
+  asio_wait_op &operator=(const asio_wait_op &) = delete;
+
+  // Destroyed without complete() (its executor dropped the completion: an
+  // io_context destroyed before it ran it): the cancellation slot, which
+  // may outlive the op, must not keep a handler that points into it.
+  ~asio_wait_op() { disarm_slot(); }
+
+  void disarm_slot() noexcept {
+    if (slot_armed) {
+      slot_armed = false;
+      asio::get_associated_cancellation_slot(handler).clear();
+    }
+  }
 
   // Posts the completion to the handler's executor (from any thread).
   // The op's work is released here, once the completion is queued (which
@@ -127,10 +141,7 @@ struct asio_wait_op {
 
   // On the handler's executor.
   void complete() {
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) {
-      slot.clear();
-    }
+    disarm_slot();
     std::exception_ptr error;
     std::optional<T> value;
     if (registration_error) {
@@ -161,6 +172,8 @@ struct asio_wait_op {
                                                    asio::execution::outstanding_work.tracked))>>
       work;
   std::optional<Error> registration_error;
+  // Whether the handler's cancellation slot holds this op's handler.
+  bool slot_armed = false;
 };
 
 // Cancels the task when the handler's cancellation slot is signalled.
@@ -182,6 +195,7 @@ struct asio_wait_initiation {
     if (slot.is_connected()) {
       // The op (and so the handle) lives until complete() clears the slot.
       slot.template emplace<asio_cancel_task<T>>(asio_cancel_task<T>{&op->handle});
+      op->slot_armed = true;
     }
     Result<void> registered =
         op->handle.try_on_complete([op]() noexcept { op_type::post_completion(op); });
