@@ -209,9 +209,13 @@ class progress_watch final : public completion_state<T>,
     }
     if (sample != delivered_) {
       delivered_ = sample;
-      std::lock_guard<std::mutex> lock(mutex_);
-      last_report_ = now;
-      has_reported_ = true;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        last_report_ = now;
+        has_reported_ = true;
+      }
+      // Outside the lock: an inline executor runs the callback here, and
+      // it may call back into the handle (progress() takes the lock).
       post_or_drop(executor_, report{f_, sample});
     }
     if (last) {
