@@ -14,9 +14,9 @@
 #include "exec_support.hpp"
 #include "ffi_tasks/progress.hpp"
 
+using exec_support::InlineExecutor;
 using ffi_tasks::Progress;
 using ffi_tasks::TaskHandle;
-using exec_support::InlineExecutor;
 
 namespace {
 
