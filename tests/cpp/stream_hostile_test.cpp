@@ -190,6 +190,48 @@ TEST(StreamHostileTest, TwoCoroutinesAwaitingOneStreamTheSecondGetsInvalidArgume
   EXPECT_THROW(first.future.get(), ffi_tasks::TaskCancelled);
 }
 
+// Resumed by the stream's reset (its read fails with UsageError), the
+// coroutine starts a new stream in the same object, from inside reset().
+Eager<bool> restart_when_reset(TaskStream<std::uint64_t> &stream, std::uint64_t count) {
+  try {
+    static_cast<void>(co_await stream.next_async());
+  } catch (const ffi_tasks::UsageError &) {
+    stream = ffi_tasks::spawn_stream(Counter{count, 4, kNo, kNo});
+    co_return true;
+  }
+  co_return false;
+}
+
+std::uint64_t count_items(TaskStream<std::uint64_t> &stream) {
+  std::uint64_t n = 0;
+  while (stream.next()) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(StreamHostileTest, ACoroutineResumedByResetThatReassignsTheStream) {
+  auto stream = quiet_stream();
+  auto run = restart_when_reset(*stream, 3);
+  stream->reset();
+  ASSERT_EQ(run.future.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_TRUE(run.future.get());
+  ASSERT_TRUE(stream->valid());  // the coroutine's new stream, whole
+  EXPECT_EQ(count_items(*stream), 3u);
+}
+
+TEST(StreamHostileTest, ACoroutineResumedByAssignmentThatReassignsTheStream) {
+  auto stream = quiet_stream();
+  auto run = restart_when_reset(*stream, 3);
+  *stream = ffi_tasks::spawn_stream(Counter{5, 4, kNo, kNo});
+  ASSERT_EQ(run.future.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_TRUE(run.future.get());
+  // The coroutine assigned last: its stream is the one kept (the other is
+  // destroyed, not leaked).
+  ASSERT_TRUE(stream->valid());
+  EXPECT_EQ(count_items(*stream), 3u);
+}
+
 #endif  // FFI_TASKS_HAS_COROUTINES
 
 }  // namespace

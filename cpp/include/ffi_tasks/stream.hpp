@@ -325,7 +325,9 @@ TaskStream<T>::TaskStream(TaskStream &&other) noexcept
 template <class T>
 TaskStream<T> &TaskStream<T>::operator=(TaskStream &&other) &noexcept {
   if (this != &other) {
-    reset();
+    // Other's stream first, then the old one is destroyed: that may resume
+    // a coroutine here, which may assign *this again.
+    TaskStream old(std::move(*this));
     raw_ = std::exchange(other.raw_, nullptr);
     vtable_ = std::exchange(other.vtable_, nullptr);
     done_ = std::exchange(other.done_, false);
@@ -347,11 +349,12 @@ void TaskStream<T>::reset() noexcept {
     // it must not read this stream any more.
     std::exchange(waiting_, nullptr)->stream.store(nullptr, std::memory_order_release);
   }
-  if (raw_ != nullptr) {
-    vtable_->handle_destroy(std::exchange(raw_, nullptr));
-    vtable_ = nullptr;
-  }
   done_ = false;
+  if (raw_ != nullptr) {
+    // Empty before the call, which may resume a coroutine that assigns *this.
+    void *raw = std::exchange(raw_, nullptr);
+    std::exchange(vtable_, nullptr)->handle_destroy(raw);
+  }
 }
 
 template <class T>
