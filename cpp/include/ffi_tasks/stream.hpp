@@ -141,7 +141,9 @@ class TaskStream {
   // next(), without blocking a thread: the coroutine suspends until an item
   // or the end is there, then resumes on the thread that made it so (the
   // task's, when it emits or ends; this one if it already is). Destroying
-  // the coroutine while it waits here is safe (it is never resumed). Needs
+  // the coroutine while it waits here is safe (it is never resumed); so is
+  // moving or swapping the stream (it reads from the stream's new object);
+  // reset, assignment or destruction resumes it with UsageError. Needs
   // C++20 coroutines; one co_await at a time.
   template <class U = T>
   [[nodiscard]] detail::stream_awaiter<U> next_async() {
