@@ -47,7 +47,23 @@ TEST(AsioHostileTest, SignalEmittedAfterTheIoContextDroppedTheCompletionTouchesN
   }
   EXPECT_EQ(calls, 0);
   signal.emit(asio::cancellation_type::all);  // must not reach the freed operation
-  EXPECT_FALSE(signal.slot().has_handler());
+}
+
+TEST(AsioHostileTest, SignalDestroyedBeforeTheIoContextDropsTheCompletion) {
+  // The usual declaration order: the io_context first, so the signal goes
+  // first; the operation, destroyed with the io_context, must not touch it.
+  int calls = 0;
+  asio::io_context io;
+  {
+    asio::cancellation_signal signal;
+    ffi_tasks::async_wait(
+        finished_add(3, 4),
+        asio::bind_cancellation_slot(
+            signal.slot(),
+            asio::bind_executor(io, [&](std::exception_ptr, std::uint64_t) { ++calls; })));
+  }
+  EXPECT_EQ(calls, 0);
+  // ~io_context destroys the queued completion here.
 }
 
 TEST(AsioHostileTest, SignalEmittedAfterTheHandlerRanTouchesNothing) {

@@ -110,20 +110,6 @@ struct asio_wait_op {
         handler(std::move(hd)),
         work(std::in_place, asio::prefer(asio::get_associated_executor(handler),
                                          asio::execution::outstanding_work.tracked)) {}
-  asio_wait_op(const asio_wait_op &) = delete;
-  asio_wait_op &operator=(const asio_wait_op &) = delete;
-
-  // Destroyed without complete() (its executor dropped the completion: an
-  // io_context destroyed before it ran it): the cancellation slot, which
-  // may outlive the op, must not keep a handler that points into it.
-  ~asio_wait_op() { disarm_slot(); }
-
-  void disarm_slot() noexcept {
-    if (slot_armed) {
-      slot_armed = false;
-      asio::get_associated_cancellation_slot(handler).clear();
-    }
-  }
 
   // Posts the completion to the handler's executor (from any thread).
   // The op's work is released here, once the completion is queued (which
@@ -141,7 +127,10 @@ struct asio_wait_op {
 
   // On the handler's executor.
   void complete() {
-    disarm_slot();
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+      slot.clear();
+    }
     std::exception_ptr error;
     std::optional<T> value;
     if (registration_error) {
@@ -172,16 +161,19 @@ struct asio_wait_op {
                                                    asio::execution::outstanding_work.tracked))>>
       work;
   std::optional<Error> registration_error;
-  // Whether the handler's cancellation slot holds this op's handler.
-  bool slot_armed = false;
 };
 
-// Cancels the task when the handler's cancellation slot is signalled.
-template <class T>
-struct asio_cancel_task {
-  const TaskHandle<T> *handle;
+// Cancels the task when the handler's cancellation slot is signalled. It
+// lives in the signal, which may outlive the op (an io_context destroyed
+// with the completion queued destroys the op unrun, and the slot is not
+// cleared: the signal may already be gone), so it holds the op weakly.
+template <class Op>
+struct asio_cancel_op {
+  std::weak_ptr<Op> op;
   void operator()(asio::cancellation_type) const noexcept {
-    static_cast<void>(handle->try_cancel());
+    if (std::shared_ptr<Op> alive = op.lock()) {
+      static_cast<void>(alive->handle.try_cancel());
+    }
   }
 };
 
@@ -193,9 +185,8 @@ struct asio_wait_initiation {
     auto op = std::make_shared<op_type>(std::move(handle), std::forward<Handler>(handler));
     auto slot = asio::get_associated_cancellation_slot(op->handler);
     if (slot.is_connected()) {
-      // The op (and so the handle) lives until complete() clears the slot.
-      slot.template emplace<asio_cancel_task<T>>(asio_cancel_task<T>{&op->handle});
-      op->slot_armed = true;
+      // Cleared by complete(); until then the op is reached only if alive.
+      slot.template emplace<asio_cancel_op<op_type>>(asio_cancel_op<op_type>{op});
     }
     Result<void> registered =
         op->handle.try_on_complete([op]() noexcept { op_type::post_completion(op); });
