@@ -163,12 +163,17 @@ struct asio_wait_op {
   std::optional<Error> registration_error;
 };
 
-// Cancels the task when the handler's cancellation slot is signalled.
-template <class T>
-struct asio_cancel_task {
-  const TaskHandle<T> *handle;
+// Cancels the task when the handler's cancellation slot is signalled. It
+// lives in the signal, which may outlive the op (an io_context destroyed
+// with the completion queued destroys the op unrun, and the slot is not
+// cleared: the signal may already be gone), so it holds the op weakly.
+template <class Op>
+struct asio_cancel_op {
+  std::weak_ptr<Op> op;
   void operator()(asio::cancellation_type) const noexcept {
-    static_cast<void>(handle->try_cancel());
+    if (std::shared_ptr<Op> alive = op.lock()) {
+      static_cast<void>(alive->handle.try_cancel());
+    }
   }
 };
 
@@ -180,8 +185,8 @@ struct asio_wait_initiation {
     auto op = std::make_shared<op_type>(std::move(handle), std::forward<Handler>(handler));
     auto slot = asio::get_associated_cancellation_slot(op->handler);
     if (slot.is_connected()) {
-      // The op (and so the handle) lives until complete() clears the slot.
-      slot.template emplace<asio_cancel_task<T>>(asio_cancel_task<T>{&op->handle});
+      // Cleared by complete(); until then the op is reached only if alive.
+      slot.template emplace<asio_cancel_op<op_type>>(asio_cancel_op<op_type>{op});
     }
     Result<void> registered =
         op->handle.try_on_complete([op]() noexcept { op_type::post_completion(op); });

@@ -198,8 +198,9 @@ inline std::error_code make_error_code(ErrorKind kind) noexcept {
 inline Error::Error(ErrorKind kind, const std::string &message)
     : std::runtime_error(message), kind_(kind) {}
 
+// A null message (a C API's "none") is empty, not a std::logic_error.
 inline Error::Error(ErrorKind kind, const char *message)
-    : std::runtime_error(message), kind_(kind) {}
+    : std::runtime_error(message != nullptr ? message : ""), kind_(kind) {}
 
 inline Error::Error(ErrorKind kind, const std::string &message, std::exception_ptr original)
     : std::runtime_error(message), kind_(kind), original_(std::move(original)) {}

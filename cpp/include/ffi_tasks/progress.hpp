@@ -148,7 +148,10 @@ class progress_watch final : public completion_state<T>,
       : inner_(std::move(inner)),
         executor_(std::forward<Executor>(ex)),
         f_(std::make_shared<std::decay_t<F>>(std::forward<F>(f))),
-        interval_(std::chrono::milliseconds(std::max<std::uint64_t>(interval_ms, 1))),
+        // Clamped: from no_periodic_report_ms on it is not used, and in
+        // nanoseconds it would overflow (2^63 ns is about 292 years).
+        interval_(std::chrono::milliseconds(
+            std::clamp<std::uint64_t>(interval_ms, 1, no_periodic_report_ms))),
         periodic_(interval_ms < no_periodic_report_ms) {}
 
   // The new handle; on failure (the completion callback is used) nothing
@@ -206,9 +209,13 @@ class progress_watch final : public completion_state<T>,
     }
     if (sample != delivered_) {
       delivered_ = sample;
-      std::lock_guard<std::mutex> lock(mutex_);
-      last_report_ = now;
-      has_reported_ = true;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        last_report_ = now;
+        has_reported_ = true;
+      }
+      // Outside the lock: an inline executor runs the callback here, and
+      // it may call back into the handle (progress() takes the lock).
       post_or_drop(executor_, report{f_, sample});
     }
     if (last) {

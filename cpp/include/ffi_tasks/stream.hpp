@@ -25,6 +25,7 @@
 // meanwhile; destruction, reset, swap and assignment need exclusive access.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +44,6 @@
 #include "ffi_tasks/status.hpp"
 
 #if FFI_TASKS_HAS_COROUTINES
-#include <atomic>
 #include <coroutine>
 #endif
 
@@ -77,6 +77,12 @@ template <class Traits>
 struct stream_backend;
 template <class T>
 class stream_awaiter;  // defined with C++20 coroutines only
+// Where a suspended next_async() reads once resumed: the TaskStream it
+// waits on, kept current by the stream's moves and swaps, null once the
+// stream is reset or destroyed.
+struct stream_wait_link {
+  std::atomic<void *> stream{nullptr};
+};
 }  // namespace detail
 
 // Starts the stream task `task` (copied by Rust) on the pool. Throws
@@ -135,7 +141,9 @@ class TaskStream {
   // next(), without blocking a thread: the coroutine suspends until an item
   // or the end is there, then resumes on the thread that made it so (the
   // task's, when it emits or ends; this one if it already is). Destroying
-  // the coroutine while it waits here is safe (it is never resumed). Needs
+  // the coroutine while it waits here is safe (it is never resumed); so is
+  // moving or swapping the stream (it reads from the stream's new object);
+  // reset, assignment or destruction resumes it with UsageError. Needs
   // C++20 coroutines; one co_await at a time.
   template <class U = T>
   [[nodiscard]] detail::stream_awaiter<U> next_async() {
@@ -174,9 +182,18 @@ class TaskStream {
   // What a raw next/next_timeout returned, as a Result (marks the end).
   Result<std::optional<T>> deliver(void *item, const char *operation);
 
+  // Points the waiting co_await, if any, at this stream.
+  void relink() noexcept {
+    if (waiting_ != nullptr) {
+      waiting_->stream.store(this, std::memory_order_release);
+    }
+  }
+
   void *raw_ = nullptr;
   const detail::stream_vtable<T> *vtable_ = nullptr;
   bool done_ = false;
+  // The co_await suspended in next_async() on this stream, if any.
+  detail::stream_wait_link *waiting_ = nullptr;
 };
 
 template <class T>
@@ -302,15 +319,22 @@ template <class T>
 TaskStream<T>::TaskStream(TaskStream &&other) noexcept
     : raw_(std::exchange(other.raw_, nullptr)),
       vtable_(std::exchange(other.vtable_, nullptr)),
-      done_(std::exchange(other.done_, false)) {}
+      done_(std::exchange(other.done_, false)),
+      waiting_(std::exchange(other.waiting_, nullptr)) {
+  relink();
+}
 
 template <class T>
 TaskStream<T> &TaskStream<T>::operator=(TaskStream &&other) &noexcept {
   if (this != &other) {
-    reset();
+    // Other's stream first, then the old one is destroyed: that may resume
+    // a coroutine here, which may assign *this again.
+    TaskStream old(std::move(*this));
     raw_ = std::exchange(other.raw_, nullptr);
     vtable_ = std::exchange(other.vtable_, nullptr);
     done_ = std::exchange(other.done_, false);
+    waiting_ = std::exchange(other.waiting_, nullptr);
+    relink();
   }
   return *this;
 }
@@ -322,11 +346,17 @@ TaskStream<T>::~TaskStream() {
 
 template <class T>
 void TaskStream<T>::reset() noexcept {
-  if (raw_ != nullptr) {
-    vtable_->handle_destroy(std::exchange(raw_, nullptr));
-    vtable_ = nullptr;
+  if (waiting_ != nullptr) {
+    // Destroying the handle resumes the waiting coroutine (at the latest):
+    // it must not read this stream any more.
+    std::exchange(waiting_, nullptr)->stream.store(nullptr, std::memory_order_release);
   }
   done_ = false;
+  if (raw_ != nullptr) {
+    // Empty before the call, which may resume a coroutine that assigns *this.
+    void *raw = std::exchange(raw_, nullptr);
+    std::exchange(vtable_, nullptr)->handle_destroy(raw);
+  }
 }
 
 template <class T>
@@ -334,6 +364,9 @@ void TaskStream<T>::swap(TaskStream &other) noexcept {
   std::swap(raw_, other.raw_);
   std::swap(vtable_, other.vtable_);
   std::swap(done_, other.done_);
+  std::swap(waiting_, other.waiting_);
+  relink();
+  other.relink();
 }
 
 template <class T>
@@ -505,6 +538,11 @@ class stream_awaiter {
       state_->stage.compare_exchange_strong(expected, stream_resume_state::abandoned,
                                             std::memory_order_acq_rel, std::memory_order_acquire);
     }
+    // The frame is destroyed while suspended: the stream forgets this wait.
+    auto *stream = static_cast<TaskStream<T> *>(link_.stream.load(std::memory_order_acquire));
+    if (stream != nullptr && stream->waiting_ == &link_) {
+      stream->waiting_ = nullptr;
+    }
   }
 
   // Goes on at once when an item, the end or an error is already there.
@@ -521,8 +559,14 @@ class stream_awaiter {
     auto state = std::make_shared<stream_resume_state>();
     state->coroutine = coroutine;
     auto *box = new std::shared_ptr<stream_resume_state>(state);
+    // Linked first: once registered, the callback may resume the coroutine
+    // on another thread, and await_resume reads through the link.
+    link_.stream.store(stream_, std::memory_order_release);
+    stream_wait_link *previous = std::exchange(stream_->waiting_, &link_);
     if (stream_->vtable_->on_ready(stream_->raw_, &stream_resume_state::on_ready, box) != 0) {
       delete box;
+      stream_->waiting_ = previous;
+      link_.stream.store(nullptr, std::memory_order_release);
       result_.emplace(c_take_error("next_async"));
       return false;
     }
@@ -539,12 +583,24 @@ class stream_awaiter {
     if (result_) {
       return std::move(*result_).value();
     }
+    // The stream may have moved (or been swapped) meanwhile: the link says
+    // where it is now, or that it was reset or destroyed.
+    auto *stream = static_cast<TaskStream<T> *>(link_.stream.load(std::memory_order_acquire));
+    if (stream == nullptr) {
+      throw_error(Error(ErrorKind::usage,
+                        "ffi_tasks: the TaskStream was reset, assigned to or destroyed while "
+                        "next_async() waited on it"));
+    }
+    if (stream->waiting_ == &link_) {
+      stream->waiting_ = nullptr;
+    }
     // Ready: an item or the end is there, so this does not wait.
-    return stream_->try_next_for(std::chrono::milliseconds(0)).value();
+    return stream->try_next_for(std::chrono::milliseconds(0)).value();
   }
 
  private:
   TaskStream<T> *stream_;
+  stream_wait_link link_;
   std::shared_ptr<stream_resume_state> state_;
   std::optional<Result<std::optional<T>>> result_;
 };

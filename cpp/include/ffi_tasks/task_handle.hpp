@@ -296,7 +296,9 @@ TaskHandle<T>::TaskHandle(TaskHandle &&other) noexcept
 template <class T>
 TaskHandle<T> &TaskHandle<T>::operator=(TaskHandle &&other) &noexcept {
   if (this != &other) {
-    reset();
+    // Other's task first, then the old one is destroyed: that may run a
+    // completion callback here, which may assign *this again.
+    TaskHandle old(std::move(*this));
     raw_ = std::exchange(other.raw_, nullptr);
     vtable_ = std::exchange(other.vtable_, nullptr);
   }
@@ -311,8 +313,10 @@ TaskHandle<T>::~TaskHandle() {
 template <class T>
 void TaskHandle<T>::reset() noexcept {
   if (raw_ != nullptr) {
-    vtable_->handle_destroy(std::exchange(raw_, nullptr));
-    vtable_ = nullptr;
+    // Empty before the call: destroying the task may run a completion
+    // callback here, which may assign *this.
+    void *raw = std::exchange(raw_, nullptr);
+    std::exchange(vtable_, nullptr)->handle_destroy(raw);
   }
 }
 

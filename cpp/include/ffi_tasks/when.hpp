@@ -199,9 +199,12 @@ class all_of_vector final : public completion_state<std::vector<T>> {
         },
         error, failed);
     if (failed) {
-      failed_.store(true, std::memory_order_release);
-      if (this->fail(std::move(error))) {
+      // The first failure only (the others may be the cancellations it
+      // causes); the rest are cancelled before fail() runs the combined
+      // handle's continuation, which may wait for them.
+      if (!failed_.exchange(true, std::memory_order_acq_rel)) {
         on_cancel();
+        this->fail(std::move(error));
       }
       return;
     }
@@ -263,6 +266,9 @@ class any_of_vector final : public completion_state<when_any_result<T>> {
     if (won_.exchange(true, std::memory_order_acq_rel)) {
       return;
     }
+    // The others first: complete() or fail() runs the combined handle's
+    // continuation, which may wait for them (this input has finished).
+    on_cancel();
     Error error(ErrorKind::none, "");
     bool failed = false;
     contain_into(
@@ -283,7 +289,6 @@ class any_of_vector final : public completion_state<when_any_result<T>> {
     if (failed) {
       this->fail(std::move(error));
     }
-    on_cancel();
   }
 
   std::vector<TaskHandle<T>> inputs_;
@@ -357,9 +362,12 @@ class all_of_tuple final : public completion_state<std::tuple<Ts...>> {
         },
         error, failed);
     if (failed) {
-      failed_.store(true, std::memory_order_release);
-      if (this->fail(std::move(error))) {
+      // The first failure only (the others may be the cancellations it
+      // causes); the rest are cancelled before fail() runs the combined
+      // handle's continuation, which may wait for them.
+      if (!failed_.exchange(true, std::memory_order_acq_rel)) {
         on_cancel();
+        this->fail(std::move(error));
       }
       return;
     }
@@ -420,6 +428,9 @@ class any_of_tuple final : public completion_state<when_any_result<std::variant<
     if (won_.exchange(true, std::memory_order_acq_rel)) {
       return;
     }
+    // The others first: complete() or fail() runs the combined handle's
+    // continuation, which may wait for them (this input has finished).
+    on_cancel();
     Error error(ErrorKind::none, "");
     bool failed = false;
     contain_into(
@@ -441,7 +452,6 @@ class any_of_tuple final : public completion_state<when_any_result<std::variant<
     if (failed) {
       this->fail(std::move(error));
     }
-    on_cancel();
   }
 
   std::tuple<TaskHandle<Ts>...> inputs_;
