@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "bridge_tasks.hpp"
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "exec_support.hpp"
 #include "ffi_tasks/bridge.hpp"
@@ -156,32 +157,7 @@ TEST(OnCompleteExecutorTest, QueuedFunctionNeverRunIsFreed) {
 #if FFI_TASKS_HAS_COROUTINES  // (not with libc++ 14: no std::stop_token)
 // ----- resume_on
 
-// Starts at once; its owner destroys the frame (suspended or not).
-class Frame {
- public:
-  struct promise_type {
-    Frame get_return_object() noexcept {
-      return Frame(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-  Frame(Frame &&other) noexcept : coroutine_(std::exchange(other.coroutine_, nullptr)) {}
-  Frame &operator=(Frame &&) = delete;
-  ~Frame() { destroy(); }
-  bool done() const { return coroutine_ && coroutine_.done(); }
-  void destroy() {
-    if (coroutine_) {
-      std::exchange(coroutine_, nullptr).destroy();
-    }
-  }
-
- private:
-  explicit Frame(std::coroutine_handle<promise_type> coroutine) : coroutine_(coroutine) {}
-  std::coroutine_handle<promise_type> coroutine_;
-};
+using test_support::Frame;
 
 struct Seen {
   std::uint64_t value = 0;
@@ -246,17 +222,7 @@ TEST(ResumeOnTest, CppJobThroughExecutor) {
   EXPECT_EQ(seen.value, 9u);
 }
 
-// Starts at once and destroys its own frame when it ends (wherever it
-// resumed), so the test thread never touches a frame another thread runs.
-struct Detached {
-  struct promise_type {
-    Detached get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-};
+using test_support::Detached;
 
 Detached await_inline(TaskHandle<std::uint64_t> task, bridge_support::Mailbox<std::uint64_t> &out) {
   exec_support::InlineExecutor ex;
