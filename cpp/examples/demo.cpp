@@ -183,11 +183,12 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Takes the job's outcome if the task has finished (poll never blocks).
-void collect(Job &job, Clock::time_point start) {
-  job.progress = job.handle.progress();
+// Records the outcome that `take` (poll, or a bounded wait) gives, if any:
+// the value, a cancellation or the error.
+template <class Take>
+void record(Job &job, Take &&take) {
   try {
-    if (std::optional<std::uint64_t> value = job.handle.poll()) {
+    if (std::optional<std::uint64_t> value = take()) {
       job.value = *value;
       job.state = State::done;
     }
@@ -197,10 +198,21 @@ void collect(Job &job, Clock::time_point start) {
     job.error = e.what();
     job.state = State::failed;
   }
+}
+
+// The job has ended: its time, where its progress stopped; the handle goes.
+void settle(Job &job, Clock::time_point start) {
+  job.seconds = seconds_since(start);
+  job.progress = job.handle.progress();
+  job.handle.reset();
+}
+
+// Takes the job's outcome if the task has finished (poll never blocks).
+void collect(Job &job, Clock::time_point start) {
+  job.progress = job.handle.progress();
+  record(job, [&job] { return job.handle.poll(); });
   if (job.state != State::running) {
-    job.seconds = seconds_since(start);
-    job.progress = job.handle.progress();
-    job.handle.reset();
+    settle(job, start);
   }
 }
 
@@ -208,20 +220,8 @@ void collect(Job &job, Clock::time_point start) {
 // ended (a task that was about to finish may still deliver its value) and
 // where its progress stopped.
 void finish(Job &job, Clock::time_point start) {
-  try {
-    if (std::optional<std::uint64_t> value = job.handle.wait_for(std::chrono::hours(1))) {
-      job.value = *value;
-      job.state = State::done;
-    }
-  } catch (const ffi_tasks::TaskCancelled &) {
-    job.state = State::cancelled;
-  } catch (const ffi_tasks::Error &e) {
-    job.error = e.what();
-    job.state = State::failed;
-  }
-  job.seconds = seconds_since(start);
-  job.progress = job.handle.progress();
-  job.handle.reset();
+  record(job, [&job] { return job.handle.wait_for(std::chrono::hours(1)); });
+  settle(job, start);
 }
 
 std::string percent(const ffi_tasks::Progress &progress) {
