@@ -87,14 +87,24 @@ TEST(OnCompleteExecutorTest, ErrorsAsOnComplete) {
   EXPECT_EQ(ex.queue->pushed(), 1u);
 }
 
-TEST(OnCompleteExecutorTest, ExecutorThatThrowsDropsTheCallback) {
-  exec_support::ThrowingExecutor ex;
+// Registers on h, through ex, a callback that sets `ran`; the future is
+// ready once that callback has been destroyed (run or not).
+template <class Executor>
+std::future<void> watched_callback(TaskHandle<std::uint64_t> &h, Executor &ex,
+                                   std::atomic<bool> &ran) {
   DestroyedSignal destroyed;
   std::future<void> gone = destroyed.future();
+  h.on_complete(ex, [&ran, token = destroyed.token()] { ran = true; });
+  return gone;
+}
+
+TEST(OnCompleteExecutorTest, ExecutorThatThrowsDropsTheCallback) {
+  exec_support::ThrowingExecutor ex;
   std::atomic<bool> ran{false};
+  std::future<void> gone;
   {
     auto h = ffi_tasks::spawn(Add{1, 2});
-    h.on_complete(ex, [&ran, token = destroyed.token()] { ran = true; });
+    gone = watched_callback(h, ex, ran);
   }
   ASSERT_EQ(gone.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(ex.calls->load(), 1);
@@ -103,11 +113,9 @@ TEST(OnCompleteExecutorTest, ExecutorThatThrowsDropsTheCallback) {
 
 TEST(OnCompleteExecutorTest, ExecutorThatDropsTheFunction) {
   exec_support::DroppingExecutor ex;
-  DestroyedSignal destroyed;
-  std::future<void> gone = destroyed.future();
   std::atomic<bool> ran{false};
   auto h = ffi_tasks::spawn(Add{1, 2});
-  h.on_complete(ex, [&ran, token = destroyed.token()] { ran = true; });
+  std::future<void> gone = watched_callback(h, ex, ran);
   ASSERT_EQ(gone.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(ex.calls->load(), 1);
   EXPECT_FALSE(ran.load());
