@@ -412,6 +412,22 @@ bool stream_primes(std::uint64_t limit, const Options &options, Clock::time_poin
   return true;
 }
 
+// The stream and async-waiter demos the options ask for, after the tasks:
+// 0, or the exit code to stop with (130: interrupted; 1: a waiter failed).
+int streams_and_waiters(const Options &options, Clock::time_point start, bool &self_interrupted) {
+  for (const std::uint64_t limit : options.streams) {
+    if (!stream_primes(limit, options, start, self_interrupted)) {
+      return 130;
+    }
+  }
+  for (const std::uint64_t count : options.waiters) {
+    if (!async_waiters(count)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -451,17 +467,7 @@ int main(int argc, char **argv) {
   bool self_interrupted = false;
   if (jobs.empty()) {
     // Only streams and async waiters.
-    for (const std::uint64_t limit : options->streams) {
-      if (!stream_primes(limit, *options, start, self_interrupted)) {
-        return 130;
-      }
-    }
-    for (const std::uint64_t count : options->waiters) {
-      if (!async_waiters(count)) {
-        return 1;
-      }
-    }
-    return 0;
+    return streams_and_waiters(*options, start, self_interrupted);
   }
   std::printf("ffi_tasks %s demo: %zu Rust task(s) running in parallel (Ctrl-C cancels)\n",
               std::string(ffi_tasks::version()).c_str(), jobs.size());
@@ -517,15 +523,9 @@ int main(int argc, char **argv) {
   }
   std::printf("All %zu task(s) finished: %zu done, %zu failed. (%.2fs)\n", jobs.size(), done,
               failed, seconds_since(start));
-  for (const std::uint64_t limit : options->streams) {
-    if (!stream_primes(limit, *options, start, self_interrupted)) {
-      return 130;
-    }
-  }
-  for (const std::uint64_t count : options->waiters) {
-    if (!async_waiters(count)) {
-      return 1;
-    }
+  const int rc = streams_and_waiters(*options, start, self_interrupted);
+  if (rc != 0) {
+    return rc;
   }
   return failed == 0 ? 0 : 1;
 }
