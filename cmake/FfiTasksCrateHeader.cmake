@@ -114,59 +114,57 @@ set(c_c_float float)
 
 set(ws "[ \t\r\n]")
 set(path "([A-Za-z0-9_]+::)*")
+
+# The type that `impl <trait> for <task> { type <name> = T; ... }` (or
+# `impl Async<trait>`; `type <name>` before the methods) names, into
+# rust_type: white space removed, a leading std::os::raw:: or core::ffi::
+# dropped.
+macro(associated_type trait name)
+  if(NOT sources_text MATCHES
+     "impl${ws}+${path}(Async)?${trait}${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+${name}${ws}*=${ws}*([^;]+);")
+    message(FATAL_ERROR "${header_name}: found no `impl ${trait} for ${task} { type ${name} = ...; }` "
+                        "(or `impl Async${trait} for ...`) "
+                        "under ${SOURCE_DIR}/src (write `type ${name}` before the methods)")
+  endif()
+  set(rust_type "${CMAKE_MATCH_4}")
+  string(REGEX REPLACE "${ws}+" "" rust_type "${rust_type}")
+  string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" rust_type "${rust_type}")
+endmacro()
+
+# kind_of_<prefix> and output_of_<prefix> for rust_type: <c_kind> when C can
+# name it (a primitive, or a plain name that is none of Rust's own types: a
+# #[repr(C)] type of the crate, then exported too), else <rust_kind>.
+macro(classify_type c_kind rust_kind)
+  if(DEFINED c_${rust_type})
+    set(kind_of_${prefix} ${c_kind})
+    set(output_of_${prefix} "${c_${rust_type}}")
+  elseif(rust_type MATCHES "^[A-Za-z_][A-Za-z0-9_]*$"
+         AND NOT rust_type MATCHES "^(String|Vec|Box|Option|Result|Arc|Rc|CString|PathBuf)$")
+    set(kind_of_${prefix} ${c_kind})
+    set(output_of_${prefix} "${rust_type}")
+    list(APPEND exported_types "${rust_type}")
+  else()
+    set(kind_of_${prefix} ${rust_kind})
+    set(output_of_${prefix} "${rust_type}")
+  endif()
+endmacro()
+
 set(exported_types "")
 foreach(prefix IN LISTS prefixes)
   set(task "${task_of_${prefix}}")
   list(APPEND exported_types "${task}")
   if(record_kind_of_${prefix} STREQUAL "stream")
-    # 2b. a stream task's Item, from its `impl (Async)StreamTask for T {
-    # type Item = I; ... }` (`type Item` before the methods).
-    if(NOT sources_text MATCHES
-       "impl${ws}+${path}(Async)?StreamTask${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Item${ws}*=${ws}*([^;]+);")
-      message(FATAL_ERROR "${header_name}: found no `impl StreamTask for ${task} { type Item = ...; }` "
-                          "(or `impl AsyncStreamTask for ...`) "
-                          "under ${SOURCE_DIR}/src (write `type Item` before the methods)")
-    endif()
-    set(item "${CMAKE_MATCH_4}")
-    string(REGEX REPLACE "${ws}+" "" item "${item}")
-    string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" item "${item}")
-    if(DEFINED c_${item})
-      set(kind_of_${prefix} stream)
-      set(output_of_${prefix} "${c_${item}}")
-    elseif(item MATCHES "^[A-Za-z_][A-Za-z0-9_]*$"
-           AND NOT item MATCHES "^(String|Vec|Box|Option|Result|Arc|Rc|CString|PathBuf)$")
-      set(kind_of_${prefix} stream)
-      set(output_of_${prefix} "${item}")
-      list(APPEND exported_types "${item}")
-    else()
-      set(kind_of_${prefix} rust_stream)
-      set(output_of_${prefix} "${item}")
-    endif()
-    continue()
-  endif()
-  if(NOT sources_text MATCHES
-     "impl${ws}+${path}(Async)?Task${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+Output${ws}*=${ws}*([^;]+);")
-    message(FATAL_ERROR "${header_name}: found no `impl Task for ${task} { type Output = ...; }` "
-                        "(or `impl AsyncTask for ...`) "
-                        "under ${SOURCE_DIR}/src (write `type Output` before the methods)")
-  endif()
-  set(output "${CMAKE_MATCH_4}")
-  string(REGEX REPLACE "${ws}+" "" output "${output}")
-  string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" output "${output}")
-  if(output STREQUAL "()")
-    set(kind_of_${prefix} unit)
-    set(output_of_${prefix} void)
-  elseif(DEFINED c_${output})
-    set(kind_of_${prefix} c)
-    set(output_of_${prefix} "${c_${output}}")
-  elseif(output MATCHES "^[A-Za-z_][A-Za-z0-9_]*$"
-         AND NOT output MATCHES "^(String|Vec|Box|Option|Result|Arc|Rc|CString|PathBuf)$")
-    set(kind_of_${prefix} c)
-    set(output_of_${prefix} "${output}")
-    list(APPEND exported_types "${output}")
+    # 2b. a stream task's Item.
+    associated_type(StreamTask Item)
+    classify_type(stream rust_stream)
   else()
-    set(kind_of_${prefix} rust)
-    set(output_of_${prefix} "${output}")
+    associated_type(Task Output)
+    if(rust_type STREQUAL "()")
+      set(kind_of_${prefix} unit)
+      set(output_of_${prefix} void)
+    else()
+      classify_type(c rust)
+    endif()
   endif()
 endforeach()
 list(REMOVE_DUPLICATES exported_types)

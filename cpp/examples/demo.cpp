@@ -183,11 +183,12 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Takes the job's outcome if the task has finished (poll never blocks).
-void collect(Job &job, Clock::time_point start) {
-  job.progress = job.handle.progress();
+// Records the outcome that `take` (poll, or a bounded wait) gives, if any:
+// the value, a cancellation or the error.
+template <class Take>
+void record(Job &job, Take &&take) {
   try {
-    if (std::optional<std::uint64_t> value = job.handle.poll()) {
+    if (std::optional<std::uint64_t> value = take()) {
       job.value = *value;
       job.state = State::done;
     }
@@ -197,10 +198,21 @@ void collect(Job &job, Clock::time_point start) {
     job.error = e.what();
     job.state = State::failed;
   }
+}
+
+// The job has ended: its time, where its progress stopped; the handle goes.
+void settle(Job &job, Clock::time_point start) {
+  job.seconds = seconds_since(start);
+  job.progress = job.handle.progress();
+  job.handle.reset();
+}
+
+// Takes the job's outcome if the task has finished (poll never blocks).
+void collect(Job &job, Clock::time_point start) {
+  job.progress = job.handle.progress();
+  record(job, [&job] { return job.handle.poll(); });
   if (job.state != State::running) {
-    job.seconds = seconds_since(start);
-    job.progress = job.handle.progress();
-    job.handle.reset();
+    settle(job, start);
   }
 }
 
@@ -208,20 +220,8 @@ void collect(Job &job, Clock::time_point start) {
 // ended (a task that was about to finish may still deliver its value) and
 // where its progress stopped.
 void finish(Job &job, Clock::time_point start) {
-  try {
-    if (std::optional<std::uint64_t> value = job.handle.wait_for(std::chrono::hours(1))) {
-      job.value = *value;
-      job.state = State::done;
-    }
-  } catch (const ffi_tasks::TaskCancelled &) {
-    job.state = State::cancelled;
-  } catch (const ffi_tasks::Error &e) {
-    job.error = e.what();
-    job.state = State::failed;
-  }
-  job.seconds = seconds_since(start);
-  job.progress = job.handle.progress();
-  job.handle.reset();
+  record(job, [&job] { return job.handle.wait_for(std::chrono::hours(1)); });
+  settle(job, start);
 }
 
 std::string percent(const ffi_tasks::Progress &progress) {
@@ -412,6 +412,22 @@ bool stream_primes(std::uint64_t limit, const Options &options, Clock::time_poin
   return true;
 }
 
+// The stream and async-waiter demos the options ask for, after the tasks:
+// 0, or the exit code to stop with (130: interrupted; 1: a waiter failed).
+int streams_and_waiters(const Options &options, Clock::time_point start, bool &self_interrupted) {
+  for (const std::uint64_t limit : options.streams) {
+    if (!stream_primes(limit, options, start, self_interrupted)) {
+      return 130;
+    }
+  }
+  for (const std::uint64_t count : options.waiters) {
+    if (!async_waiters(count)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -451,17 +467,7 @@ int main(int argc, char **argv) {
   bool self_interrupted = false;
   if (jobs.empty()) {
     // Only streams and async waiters.
-    for (const std::uint64_t limit : options->streams) {
-      if (!stream_primes(limit, *options, start, self_interrupted)) {
-        return 130;
-      }
-    }
-    for (const std::uint64_t count : options->waiters) {
-      if (!async_waiters(count)) {
-        return 1;
-      }
-    }
-    return 0;
+    return streams_and_waiters(*options, start, self_interrupted);
   }
   std::printf("ffi_tasks %s demo: %zu Rust task(s) running in parallel (Ctrl-C cancels)\n",
               std::string(ffi_tasks::version()).c_str(), jobs.size());
@@ -517,15 +523,9 @@ int main(int argc, char **argv) {
   }
   std::printf("All %zu task(s) finished: %zu done, %zu failed. (%.2fs)\n", jobs.size(), done,
               failed, seconds_since(start));
-  for (const std::uint64_t limit : options->streams) {
-    if (!stream_primes(limit, *options, start, self_interrupted)) {
-      return 130;
-    }
-  }
-  for (const std::uint64_t count : options->waiters) {
-    if (!async_waiters(count)) {
-      return 1;
-    }
+  const int rc = streams_and_waiters(*options, start, self_interrupted);
+  if (rc != 0) {
+    return rc;
   }
   return failed == 0 ? 0 : 1;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "c11_threads.h"
+#include "check.h"
 
 /* The layout of every struct of the C ABI is the one Rust uses: the
  * FFI_TASKS_LAYOUT_* constants come from Rust's size_of/align_of/offset_of
@@ -50,55 +51,6 @@ LAYOUT(sizeof(ffi_tasks_status) == sizeof(int));
 /* Generous bound for waits on tasks that are known to finish. */
 #define LONG_WAIT_MS 60000u
 #define MAX_THREADS 8u
-
-/* ---- checking helpers ----------------------------------------------------- */
-
-/* Fails the current test (returns 1) when `cond` is false. */
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      report_last_error();                                                     \
-      return 1;                                                                \
-    }                                                                          \
-  } while (0)
-
-/* Fails the current test unless the last error is `kind` with a message
- * equal to `message` (or containing it, when `exact` is 0). */
-#define CHECK_ERROR(kind, exact, message)                                      \
-  do {                                                                         \
-    if (!error_is((kind), (exact), (message))) {                               \
-      fprintf(stderr, "%s:%d: expected error %s \"%s\"\n", __FILE__, __LINE__, \
-              ffi_tasks_error_kind_name(kind), (message));                     \
-      report_last_error();                                                     \
-      return 1;                                                                \
-    }                                                                          \
-  } while (0)
-
-/* Fails the current test unless there is no last error. */
-#define CHECK_NO_ERROR() CHECK_ERROR(FFI_TASKS_ERROR_NONE, 1, "")
-
-static const char *last_message(void) {
-  static char buf[1024];
-  if (ffi_tasks_last_error_message(buf, (int)sizeof buf) <= 0) {
-    buf[0] = '\0';
-  }
-  return buf;
-}
-
-static void report_last_error(void) {
-  int kind = ffi_tasks_last_error_kind();
-  fprintf(stderr, "  last error: %s (%d) \"%s\"\n", ffi_tasks_error_kind_name(kind), kind,
-          last_message());
-}
-
-static int error_is(int kind, int exact, const char *message) {
-  const char *got = last_message();
-  if (ffi_tasks_last_error_kind() != kind) {
-    return 0;
-  }
-  return exact ? strcmp(got, message) == 0 : strstr(got, message) != NULL;
-}
 
 /* A completion latch: on_complete callbacks (latch_signal) count into it and
  * tests wait for a count. It has static storage and is never destroyed, so a
@@ -147,9 +99,6 @@ static int latch_wait(unsigned target) {
   mtx_unlock(&latch_mutex);
   return reached;
 }
-
-/* Counts its calls in the atomic_int passed as user data. */
-static void count_call(void *user_data) { atomic_fetch_add((atomic_int *)user_data, 1); }
 
 /* ---- tests ----------------------------------------------------------------- */
 

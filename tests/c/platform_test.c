@@ -14,24 +14,13 @@
 #include <unistd.h>
 #endif
 
-static int failures;
+#include "check.h"
 
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
-
-static void test_waitset_fd(void) {
+static int test_waitset_fd(void) {
   ffi_tasks_waitset *ws = ffi_tasks_waitset_new();
   uint64_t tag = 0;
   int fd;
   CHECK(ws != NULL);
-  if (ws == NULL) {
-    return;
-  }
   fd = ffi_tasks_waitset_fd(ws);
 #if defined(_WIN32)
   {
@@ -53,12 +42,13 @@ static void test_waitset_fd(void) {
   CHECK(ffi_tasks_waitset_len(ws) == 0);
   CHECK(ffi_tasks_waitset_wait(ws, 0, &tag) == FFI_TASKS_WAITSET_EMPTY);
   ffi_tasks_waitset_destroy(ws);
+  return 0;
 }
 
 int main(void) {
   printf("pointer size %u, uint64_t alignment %u\n", (unsigned)sizeof(void *),
          (unsigned)_Alignof(uint64_t));
-  test_waitset_fd();
+  int failures = test_waitset_fd();
   if (failures != 0) {
     printf("%d platform check(s) failed\n", failures);
     return 1;

@@ -14,40 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "c11_threads.h"
+#include "check.h"
 
 #include "ffi_tasks_example_tasks.h"
 
 #define PATIENCE_MS 60000
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      report_last_error();                                                     \
-      return 1;                                                                \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_KIND(kind)                                                \
-  do {                                                                  \
-    if (ffi_tasks_last_error_kind() != (kind)) {                        \
-      fprintf(stderr, "%s:%d: expected error %s\n", __FILE__, __LINE__, \
-              ffi_tasks_error_kind_name(kind));                         \
-      report_last_error();                                              \
-      return 1;                                                         \
-    }                                                                   \
-  } while (0)
-
-static void report_last_error(void) {
-  char buf[512];
-  int kind = ffi_tasks_last_error_kind();
-  if (ffi_tasks_last_error_message(buf, (int)sizeof buf) <= 0) {
-    buf[0] = '\0';
-  }
-  fprintf(stderr, "  last error: %s \"%s\"\n", ffi_tasks_error_kind_name(kind), buf);
-}
-
-static void count_call(void *user_data) { atomic_fetch_add((atomic_int *)user_data, 1); }
 
 static int clean_end(void) {
   Counter task = {10, 4, 0, 0};

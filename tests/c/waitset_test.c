@@ -29,38 +29,12 @@
  * build generates for cpp/example_tasks. */
 #include "ffi_tasks_example_tasks.h"
 
+#include "check.h"
+
 FFI_TASKS_DECLARE_WAITSET_ADD(spin);
 FFI_TASKS_DECLARE_WAITSET_ADD(add);
 
 #define PATIENCE_MS 60000
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      report_last_error();                                                     \
-      return 1;                                                                \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_KIND(kind)                                                \
-  do {                                                                  \
-    if (ffi_tasks_last_error_kind() != (kind)) {                        \
-      fprintf(stderr, "%s:%d: expected error %s\n", __FILE__, __LINE__, \
-              ffi_tasks_error_kind_name(kind));                         \
-      report_last_error();                                              \
-      return 1;                                                         \
-    }                                                                   \
-  } while (0)
-
-static void report_last_error(void) {
-  char buf[512];
-  int kind = ffi_tasks_last_error_kind();
-  if (ffi_tasks_last_error_message(buf, (int)sizeof buf) <= 0) {
-    buf[0] = '\0';
-  }
-  fprintf(stderr, "  last error: %s \"%s\"\n", ffi_tasks_error_kind_name(kind), buf);
-}
 
 static int readable(int fd) {
   struct pollfd pfd = {.fd = fd, .events = POLLIN, .revents = 0};

@@ -16,19 +16,11 @@
 # whose version is baked into the generated bridge).
 cmake_minimum_required(VERSION 3.22)
 
-foreach(var MODE SOURCE_DIR MAIN_BUILD_DIR WORK_DIR GENERATOR)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "run_consumer.cmake: -D${var}=... is required")
-  endif()
-endforeach()
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/FfiTasksScriptHelpers.cmake")
+ffi_tasks_script_require(run_consumer.cmake MODE SOURCE_DIR MAIN_BUILD_DIR WORK_DIR GENERATOR)
 
 function(run)
-  string(REPLACE ";" " " shown "${ARGN}")
-  message(STATUS "consumer(${MODE}): ${shown}")
-  execute_process(COMMAND ${ARGN} COMMAND_ECHO NONE RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "consumer(${MODE}): failed (${rc}): ${shown}")
-  endif()
+  ffi_tasks_script_run("consumer(${MODE})" ${ARGN})
 endfunction()
 
 if(NOT LIBDIR)
@@ -53,12 +45,7 @@ file(WRITE "${src}/rust/Cargo.toml" "${manifest}")
 file(COPY_FILE "${SOURCE_DIR}/Cargo.lock" "${src}/rust/Cargo.lock")
 
 set(configure_args -S "${src}" -B "${build}" -G "${GENERATOR}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
-if(C_COMPILER)
-  list(APPEND configure_args "-DCMAKE_C_COMPILER=${C_COMPILER}")
-endif()
-if(CXX_COMPILER)
-  list(APPEND configure_args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
-endif()
+ffi_tasks_script_compilers(configure_args)
 
 if(MODE STREQUAL "package")
   file(REMOVE_RECURSE "${prefix}")

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "ffi_tasks/asio.hpp"
 #include "ffi_tasks/progress.hpp"
@@ -64,19 +65,10 @@ TEST(AsioExecutorTest, ExecutorAndStrand) {
 #if FFI_TASKS_HAS_COROUTINES  // (not with libc++ 14: no std::stop_token)
 TEST(AsioExecutorTest, ResumeOnIoContext) {
   asio::io_context io;
-  struct Eager {
-    struct promise_type {
-      Eager get_return_object() noexcept { return {}; }
-      std::suspend_never initial_suspend() noexcept { return {}; }
-      std::suspend_never final_suspend() noexcept { return {}; }
-      void return_void() noexcept {}
-      void unhandled_exception() noexcept { std::terminate(); }
-    };
-  };
   std::uint64_t value = 0;
   std::thread::id ran_on;
   [](TaskHandle<std::uint64_t> h, asio::io_context &ctx, std::uint64_t &out,
-     std::thread::id &thread) -> Eager {
+     std::thread::id &thread) -> test_support::Detached {
     out = co_await std::move(h).resume_on(ctx);
     thread = std::this_thread::get_id();
   }(ffi_tasks::spawn(Add{4, 5}), io, value, ran_on);

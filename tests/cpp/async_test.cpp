@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "ffi_tasks/ffi_tasks.hpp"
 #include "gtest_extra.hpp"
@@ -207,20 +208,7 @@ TEST(ThreadsTest, FuturesOfManyTasks) {
 
 #if FFI_TASKS_HAS_COROUTINES
 
-// The smallest coroutine type for the tests: starts at once, and hands its
-// result (or exception) to a std::future.
-template <class T>
-struct Eager {
-  struct promise_type {
-    std::promise<T> result;
-    Eager get_return_object() { return Eager{result.get_future()}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_value(T value) { result.set_value(std::move(value)); }
-    void unhandled_exception() { result.set_exception(std::current_exception()); }
-  };
-  std::future<T> future;
-};
+using test_support::Eager;
 
 Eager<std::uint64_t> add_then_count() {
   const std::uint64_t sum = co_await ffi_tasks::spawn(Add{500, 500});

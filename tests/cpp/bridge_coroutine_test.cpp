@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "bridge_tasks.hpp"
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "ffi_tasks/bridge.hpp"
 
@@ -31,37 +32,7 @@ using test_support::wait_started;
 
 namespace {
 
-// A coroutine whose frame its owner destroys, as a framework's task type
-// does (on shutdown, when a request is dropped, ...): it starts at once,
-// and its frame lives until the owner destroys it, suspended or not.
-class Frame {
- public:
-  struct promise_type {
-    Frame get_return_object() noexcept {
-      return Frame(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-
-  Frame(Frame &&other) noexcept : coroutine_(std::exchange(other.coroutine_, nullptr)) {}
-  Frame &operator=(Frame &&) = delete;
-  ~Frame() { destroy(); }
-
-  // Suspended (not finished): here, at its co_await.
-  bool suspended() const { return coroutine_ && !coroutine_.done(); }
-  void destroy() {
-    if (coroutine_) {
-      std::exchange(coroutine_, nullptr).destroy();
-    }
-  }
-
- private:
-  explicit Frame(std::coroutine_handle<promise_type> coroutine) : coroutine_(coroutine) {}
-  std::coroutine_handle<promise_type> coroutine_;
-};
+using test_support::Frame;
 
 // Counts the times it went on after its co_await: through a reference kept
 // in the frame, so a resumption of a destroyed frame shows up here (or as

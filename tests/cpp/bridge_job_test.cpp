@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bridge_tasks.hpp"
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "ffi_tasks/bridge.hpp"
 #include "gtest_extra.hpp"
@@ -296,17 +297,9 @@ TEST(CppJobTest, CancellingAJobCancelsWhatItSpawnedUnderItsToken) {
 }
 
 #if FFI_TASKS_HAS_COROUTINES
-struct fire_and_forget {
-  struct promise_type {
-    fire_and_forget get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-};
+using test_support::Detached;
 
-fire_and_forget chain(bridge_support::Mailbox<int> &out) {
+Detached chain(bridge_support::Mailbox<int> &out) {
   const int a = co_await ffi_tasks::spawn([](Token) { return 20; });
   const std::uint64_t b = co_await ffi_tasks::spawn(Add{static_cast<std::uint64_t>(a), 1});
   out.put(static_cast<int>(b) * 2);

@@ -2,6 +2,7 @@
 // TaskHandle<T> (and the rest of the API) so that the compiler sees all the
 // template code, under each compiler, language standard and exception mode
 // of the matrix (tests/cpp/CMakeLists.txt). Never linked or run.
+#include "coroutine_support.hpp"
 #include "ffi_tasks/ffi_tasks.hpp"
 
 #include <chrono>
@@ -80,17 +81,7 @@ void instantiate() {
 
 #if FFI_TASKS_HAS_COROUTINES
 // co_await needs a coroutine; this one is never run.
-struct Fire {
-  struct promise_type {
-    Fire get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept {}
-  };
-};
-
-Fire await_everything() {
+test_support::Detached await_everything() {
   (void)co_await ffi_tasks::spawn(Task{1});
   (void)co_await ffi_tasks::spawn(Big{1, 2.0});
   (void)co_await ffi_tasks::spawn(OwnedTask{1});
@@ -153,17 +144,7 @@ inline void combine(ffi_tasks::TaskHandle<std::uint64_t> a,
 }
 
 #if FFI_TASKS_HAS_COROUTINES && FFI_TASKS_HAS_STOP_TOKEN
-struct Detached {
-  struct promise_type {
-    Detached get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept {}
-  };
-};
-
-inline Detached resume_on_executor() {
+inline test_support::Detached resume_on_executor() {
   Executor ex;
   (void)co_await ffi_tasks::spawn(compile_check::Task{1}).resume_on(ex);
   (void)co_await ffi_tasks::when_all(ffi_tasks::spawn(compile_check::Big{1, 2.0})).resume_on(ex);

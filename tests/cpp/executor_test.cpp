@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "bridge_tasks.hpp"
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "exec_support.hpp"
 #include "ffi_tasks/bridge.hpp"
@@ -86,14 +87,24 @@ TEST(OnCompleteExecutorTest, ErrorsAsOnComplete) {
   EXPECT_EQ(ex.queue->pushed(), 1u);
 }
 
-TEST(OnCompleteExecutorTest, ExecutorThatThrowsDropsTheCallback) {
-  exec_support::ThrowingExecutor ex;
+// Registers on h, through ex, a callback that sets `ran`; the future is
+// ready once that callback has been destroyed (run or not).
+template <class Executor>
+std::future<void> watched_callback(TaskHandle<std::uint64_t> &h, Executor &ex,
+                                   std::atomic<bool> &ran) {
   DestroyedSignal destroyed;
   std::future<void> gone = destroyed.future();
+  h.on_complete(ex, [&ran, token = destroyed.token()] { ran = true; });
+  return gone;
+}
+
+TEST(OnCompleteExecutorTest, ExecutorThatThrowsDropsTheCallback) {
+  exec_support::ThrowingExecutor ex;
   std::atomic<bool> ran{false};
+  std::future<void> gone;
   {
     auto h = ffi_tasks::spawn(Add{1, 2});
-    h.on_complete(ex, [&ran, token = destroyed.token()] { ran = true; });
+    gone = watched_callback(h, ex, ran);
   }
   ASSERT_EQ(gone.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(ex.calls->load(), 1);
@@ -102,11 +113,9 @@ TEST(OnCompleteExecutorTest, ExecutorThatThrowsDropsTheCallback) {
 
 TEST(OnCompleteExecutorTest, ExecutorThatDropsTheFunction) {
   exec_support::DroppingExecutor ex;
-  DestroyedSignal destroyed;
-  std::future<void> gone = destroyed.future();
   std::atomic<bool> ran{false};
   auto h = ffi_tasks::spawn(Add{1, 2});
-  h.on_complete(ex, [&ran, token = destroyed.token()] { ran = true; });
+  std::future<void> gone = watched_callback(h, ex, ran);
   ASSERT_EQ(gone.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(ex.calls->load(), 1);
   EXPECT_FALSE(ran.load());
@@ -156,32 +165,7 @@ TEST(OnCompleteExecutorTest, QueuedFunctionNeverRunIsFreed) {
 #if FFI_TASKS_HAS_COROUTINES  // (not with libc++ 14: no std::stop_token)
 // ----- resume_on
 
-// Starts at once; its owner destroys the frame (suspended or not).
-class Frame {
- public:
-  struct promise_type {
-    Frame get_return_object() noexcept {
-      return Frame(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-  Frame(Frame &&other) noexcept : coroutine_(std::exchange(other.coroutine_, nullptr)) {}
-  Frame &operator=(Frame &&) = delete;
-  ~Frame() { destroy(); }
-  bool done() const { return coroutine_ && coroutine_.done(); }
-  void destroy() {
-    if (coroutine_) {
-      std::exchange(coroutine_, nullptr).destroy();
-    }
-  }
-
- private:
-  explicit Frame(std::coroutine_handle<promise_type> coroutine) : coroutine_(coroutine) {}
-  std::coroutine_handle<promise_type> coroutine_;
-};
+using test_support::Frame;
 
 struct Seen {
   std::uint64_t value = 0;
@@ -246,17 +230,7 @@ TEST(ResumeOnTest, CppJobThroughExecutor) {
   EXPECT_EQ(seen.value, 9u);
 }
 
-// Starts at once and destroys its own frame when it ends (wherever it
-// resumed), so the test thread never touches a frame another thread runs.
-struct Detached {
-  struct promise_type {
-    Detached get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-};
+using test_support::Detached;
 
 Detached await_inline(TaskHandle<std::uint64_t> task, bridge_support::Mailbox<std::uint64_t> &out) {
   exec_support::InlineExecutor ex;

@@ -25,6 +25,15 @@ using Token = const ffi_tasks::CancellationToken &;
 
 namespace {
 
+// A C++ job that reports `done` of `total`, then returns `value`.
+TaskHandle<std::uint64_t> reporting_job(std::uint64_t done, std::uint64_t total,
+                                        std::uint64_t value) {
+  return ffi_tasks::spawn([done, total, value](Token token) {
+    token.set_progress(done, total);
+    return value;
+  });
+}
+
 // A C++ job reporting (1, 10), then, once released, (2..10, 10), and
 // returning 7. Cancellation while held ends it as cancelled.
 struct Gate {
@@ -182,10 +191,7 @@ TEST(OnProgressTest, ZeroAndNegativeIntervals) {
   for (auto interval : {std::chrono::milliseconds(0), std::chrono::milliseconds(-5)}) {
     exec_support::QueueExecutor ex;
     Reports reports;
-    auto h = ffi_tasks::spawn([](Token token) {
-      token.set_progress(3, 3);
-      return std::uint64_t{3};
-    });
+    auto h = reporting_job(3, 3, 3);
     h.on_progress(ex, reports.sink(), interval);
     EXPECT_EQ(std::move(h).wait(), 3u);
     while (reports.seen.empty() || reports.seen.back() != Progress{3, 3}) {
@@ -196,10 +202,7 @@ TEST(OnProgressTest, ZeroAndNegativeIntervals) {
 
 TEST(OnProgressTest, ExecutorThatThrowsLosesTheReport) {
   exec_support::ThrowingExecutor ex;
-  auto h = ffi_tasks::spawn([](Token token) {
-    token.set_progress(1, 1);
-    return std::uint64_t{5};
-  });
+  auto h = reporting_job(1, 1, 5);
   h.on_progress(
       ex, [](Progress) {}, std::chrono::hours::max());
   EXPECT_EQ(std::move(h).wait(), 5u);
@@ -208,10 +211,7 @@ TEST(OnProgressTest, ExecutorThatThrowsLosesTheReport) {
 
 TEST(OnProgressTest, CallbackThatThrowsReachesTheExecutor) {
   exec_support::QueueExecutor ex;
-  auto h = ffi_tasks::spawn([](Token token) {
-    token.set_progress(1, 1);
-    return std::uint64_t{5};
-  });
+  auto h = reporting_job(1, 1, 5);
   h.on_progress(
       ex, [](Progress) { throw std::runtime_error("report fails"); }, std::chrono::hours::max());
   EXPECT_EQ(std::move(h).wait(), 5u);

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "ffi_tasks/ffi_tasks.hpp"
 #include "ffi_tasks/stream.hpp"
@@ -204,19 +205,7 @@ TEST(StreamTest, ProgressIsReported) {
 
 #if FFI_TASKS_HAS_COROUTINES
 
-// Starts at once; hands its result (or exception) to a std::future.
-template <class T>
-struct Eager {
-  struct promise_type {
-    std::promise<T> result;
-    Eager get_return_object() { return Eager{result.get_future()}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_value(T value) { result.set_value(std::move(value)); }
-    void unhandled_exception() { result.set_exception(std::current_exception()); }
-  };
-  std::future<T> future;
-};
+using test_support::Eager;
 
 Eager<std::vector<std::uint64_t>> collect(TaskStream<std::uint64_t> &stream) {
   std::vector<std::uint64_t> items;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bridge_tasks.hpp"
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "exec_support.hpp"
 #include "ffi_tasks/bridge.hpp"
@@ -154,18 +155,9 @@ TEST(WhenAllTest, SecondCompletionCallbackIsRefused) {
 }
 
 #if FFI_TASKS_HAS_COROUTINES  // (not with libc++ 14: no std::stop_token)
-// A coroutine that starts at once and records the value it awaited.
-struct Eager {
-  struct promise_type {
-    Eager get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-};
+using test_support::Detached;
 
-Eager await_all(bridge_support::Mailbox<std::uint64_t> &out) {
+Detached await_all(bridge_support::Mailbox<std::uint64_t> &out) {
   auto [a, b] = co_await ffi_tasks::when_all(
       ffi_tasks::spawn(Add{1, 2}), ffi_tasks::spawn([](Token) { return std::uint64_t{4}; }));
   out.put(a + b);

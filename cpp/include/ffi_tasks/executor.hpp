@@ -37,6 +37,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "ffi_tasks/detail/callback.hpp"
 #include "ffi_tasks/detail/config.hpp"
 
 FFI_TASKS_BEGIN_NAMESPACE
@@ -173,14 +174,8 @@ struct stored_executor<E, D, 2> {
 // Describes an exception an executor threw (inside its handler).
 inline void executor_threw() noexcept {
 #if FFI_TASKS_USE_EXCEPTIONS
-  const char *what = "(not a std::exception)";
-  try {
-    throw;
-  } catch (const std::exception &e) {
-    what = e.what();
-  } catch (...) {
-  }
-  std::fprintf(stderr, "ffi_tasks: an executor threw (the function was dropped): %s\n", what);
+  std::fprintf(stderr, "ffi_tasks: an executor threw (the function was dropped): %s\n",
+               current_exception_what());
 #endif
 }
 

@@ -35,6 +35,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "ffi_tasks/detail/binding.hpp"
 #include "ffi_tasks/detail/c_api.hpp"
 #include "ffi_tasks/detail/config.hpp"
 #include "ffi_tasks/detail/timeout.hpp"
@@ -615,34 +616,23 @@ FFI_TASKS_END_NAMESPACE
 // Declares the C functions (FFI_TASKS_DECLARE_STREAM; declaring them again
 // after the crate's generated header is fine). Global scope only; one line
 // per stream task.
-#define FFI_TASKS_CPP_STREAM(prefix, task_t, item_t)                                         \
-  FFI_TASKS_DECLARE_STREAM(prefix, task_t, item_t);                                          \
-  namespace ffi_tasks {                                                                      \
-  template <>                                                                                \
-  struct stream_traits<task_t> {                                                             \
-    using handle_type = prefix##_handle;                                                     \
-    using item_type = item_t;                                                                \
-    using value_type = item_t;                                                               \
-    static handle_type *spawn(const task_t *task) { return prefix##_spawn(task); }           \
-    static handle_type *spawn_with_token(const task_t *task, const ffi_tasks_token *token) { \
-      return prefix##_spawn_with_token(task, token);                                         \
-    }                                                                                        \
-    static item_t *next(handle_type *h) { return prefix##_next(h); }                         \
-    static item_t *next_timeout(handle_type *h, ::std::uint64_t ms) {                        \
-      return prefix##_next_timeout(h, ms);                                                   \
-    }                                                                                        \
-    static void cancel(handle_type *h) { prefix##_cancel(h); }                               \
-    static int cancelled(handle_type *h) { return prefix##_cancelled(h); }                   \
-    static int status(handle_type *h) { return prefix##_status(h); }                         \
-    static int progress(handle_type *h, ffi_tasks_progress *out) {                           \
-      return prefix##_progress(h, out);                                                      \
-    }                                                                                        \
-    static int on_ready(handle_type *h, ffi_tasks_callback cb, void *data) {                 \
-      return prefix##_on_ready(h, cb, data);                                                 \
-    }                                                                                        \
-    static void handle_destroy(handle_type *h) { prefix##_handle_destroy(h); }               \
-    static void item_destroy(item_t *item) { prefix##_item_destroy(item); }                  \
-  };                                                                                         \
-  }                                                                                          \
-  static_assert(::std::is_trivially_copyable<task_t>::value,                                 \
+#define FFI_TASKS_CPP_STREAM(prefix, task_t, item_t)                         \
+  FFI_TASKS_DECLARE_STREAM(prefix, task_t, item_t);                          \
+  namespace ffi_tasks {                                                      \
+  template <>                                                                \
+  struct stream_traits<task_t> {                                             \
+    FFI_TASKS_BIND_HANDLE_FUNCTIONS_(prefix, task_t)                         \
+    using item_type = item_t;                                                \
+    using value_type = item_t;                                               \
+    static item_t *next(handle_type *h) { return prefix##_next(h); }         \
+    static item_t *next_timeout(handle_type *h, ::std::uint64_t ms) {        \
+      return prefix##_next_timeout(h, ms);                                   \
+    }                                                                        \
+    static int on_ready(handle_type *h, ffi_tasks_callback cb, void *data) { \
+      return prefix##_on_ready(h, cb, data);                                 \
+    }                                                                        \
+    static void item_destroy(item_t *item) { prefix##_item_destroy(item); }  \
+  };                                                                         \
+  }                                                                          \
+  static_assert(::std::is_trivially_copyable<task_t>::value,                 \
                 "FFI_TASKS_CPP_STREAM: the task type must mirror the Rust #[repr(C)] struct")

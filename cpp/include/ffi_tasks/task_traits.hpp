@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "ffi_tasks/detail/binding.hpp"
 #include "ffi_tasks/detail/config.hpp"
 #include "ffi_tasks/ffi_tasks.h"
 #include "ffi_tasks/owned.hpp"
@@ -86,39 +87,28 @@ FFI_TASKS_END_NAMESPACE
   FFI_TASKS_CPP_TASK_IMPL_(prefix, task_type, output_type, ::ffi_tasks::Owned<output_type>)
 
 // Implementation detail of the two macros above.
-#define FFI_TASKS_CPP_TASK_IMPL_(prefix, task_t, output_t, value_t)                          \
-  FFI_TASKS_DECLARE_TASK(prefix, task_t, output_t);                                          \
-  namespace ffi_tasks {                                                                      \
-  template <>                                                                                \
-  struct task_traits<task_t> {                                                               \
-    static_assert(::std::is_object<output_t>::value,                                         \
-                  "FFI_TASKS_CPP_TASK: the output must be an object type "                   \
-                  "(use ffi_tasks::Unit for a Rust Output of ())");                          \
-    using handle_type = prefix##_handle;                                                     \
-    using output_type = output_t;                                                            \
-    using value_type = value_t;                                                              \
-    static handle_type *spawn(const task_t *task) { return prefix##_spawn(task); }           \
-    static handle_type *spawn_with_token(const task_t *task, const ffi_tasks_token *token) { \
-      return prefix##_spawn_with_token(task, token);                                         \
-    }                                                                                        \
-    static output_t *poll(handle_type *h) { return prefix##_poll(h); }                       \
-    static output_t *wait(handle_type *h) { return prefix##_wait(h); }                       \
-    static output_t *wait_timeout(handle_type *h, ::std::uint64_t ms) {                      \
-      return prefix##_wait_timeout(h, ms);                                                   \
-    }                                                                                        \
-    static void cancel(handle_type *h) { prefix##_cancel(h); }                               \
-    static int cancelled(handle_type *h) { return prefix##_cancelled(h); }                   \
-    static int status(handle_type *h) { return prefix##_status(h); }                         \
-    static int progress(handle_type *h, ffi_tasks_progress *out) {                           \
-      return prefix##_progress(h, out);                                                      \
-    }                                                                                        \
-    static int on_complete(handle_type *h, ffi_tasks_callback cb, void *data) {              \
-      return prefix##_on_complete(h, cb, data);                                              \
-    }                                                                                        \
-    static void handle_destroy(handle_type *h) { prefix##_handle_destroy(h); }               \
-    static void result_destroy(output_t *r) { prefix##_result_destroy(r); }                  \
-  };                                                                                         \
-  }                                                                                          \
-  static_assert(::std::is_trivially_copyable<task_t>::value,                                 \
-                "FFI_TASKS_CPP_TASK: the task type must mirror the Rust #[repr(C)] struct "  \
+#define FFI_TASKS_CPP_TASK_IMPL_(prefix, task_t, output_t, value_t)                         \
+  FFI_TASKS_DECLARE_TASK(prefix, task_t, output_t);                                         \
+  namespace ffi_tasks {                                                                     \
+  template <>                                                                               \
+  struct task_traits<task_t> {                                                              \
+    static_assert(::std::is_object<output_t>::value,                                        \
+                  "FFI_TASKS_CPP_TASK: the output must be an object type "                  \
+                  "(use ffi_tasks::Unit for a Rust Output of ())");                         \
+    FFI_TASKS_BIND_HANDLE_FUNCTIONS_(prefix, task_t)                                        \
+    using output_type = output_t;                                                           \
+    using value_type = value_t;                                                             \
+    static output_t *poll(handle_type *h) { return prefix##_poll(h); }                      \
+    static output_t *wait(handle_type *h) { return prefix##_wait(h); }                      \
+    static output_t *wait_timeout(handle_type *h, ::std::uint64_t ms) {                     \
+      return prefix##_wait_timeout(h, ms);                                                  \
+    }                                                                                       \
+    static int on_complete(handle_type *h, ffi_tasks_callback cb, void *data) {             \
+      return prefix##_on_complete(h, cb, data);                                             \
+    }                                                                                       \
+    static void result_destroy(output_t *r) { prefix##_result_destroy(r); }                 \
+  };                                                                                        \
+  }                                                                                         \
+  static_assert(::std::is_trivially_copyable<task_t>::value,                                \
+                "FFI_TASKS_CPP_TASK: the task type must mirror the Rust #[repr(C)] struct " \
                 "(trivially copyable)")

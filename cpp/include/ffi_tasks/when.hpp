@@ -138,54 +138,117 @@ void check_inputs(const char *operation, const std::vector<TaskHandle<T>> &handl
   }
 }
 
-// ----- when_all over a vector
+// ----- the two shapes of inputs
+//
+// An input's index is a std::size_t for a vector and a
+// std::integral_constant<std::size_t, I> for a tuple (std::get needs it at
+// compile time); both convert to std::size_t.
 
 template <class T>
-class all_of_vector final : public completion_state<std::vector<T>> {
- public:
-  explicit all_of_vector(std::vector<TaskHandle<T>> &&inputs)
-      : inputs_(std::move(inputs)), slots_(inputs_.size()), remaining_(inputs_.size()) {}
+struct vector_inputs {
+  using handles = std::vector<TaskHandle<T>>;
+  using slots = std::vector<std::optional<T>>;
+  using all_result = std::vector<T>;
+  using any_result = when_any_result<T>;
 
-  static TaskHandle<std::vector<T>> start(std::vector<TaskHandle<T>> &&inputs) {
-    auto state = std::make_shared<all_of_vector>(std::move(inputs));
-    TaskHandle<std::vector<T>> combined = state_handle<std::vector<T>>(state);
-    if (state->inputs_.empty()) {
-      state->complete(std::vector<T>());
-      return combined;
+  static std::size_t size(const handles &inputs) { return inputs.size(); }
+  static slots make_slots(const handles &inputs) { return slots(inputs.size()); }
+  template <class F>
+  static void for_each_index(std::size_t n, F &&f) {
+    for (std::size_t i = 0; i < n; ++i) {
+      f(i);
     }
-    for (std::size_t i = 0; i < state->inputs_.size(); ++i) {
-      Result<void> registered =
-          state->inputs_[i].try_on_complete([state, i]() noexcept { state->input_done(i); });
-      if (!registered) {
-        throw_error(bad_input(registered.error().kind(), "when_all", i,
-                              "cannot take its completion callback (on_complete or "
-                              "to_future used it)"));
-      }
-    }
-    return combined;
   }
+  template <class Items>
+  static auto &at(Items &items, std::size_t i) {
+    return items[i];
+  }
+  static all_result collect(slots &filled) {
+    std::vector<T> values;
+    values.reserve(filled.size());
+    for (auto &slot : filled) {
+      values.push_back(std::move(*slot));
+    }
+    return values;
+  }
+  static any_result first(std::size_t i, T &&value) { return any_result{i, std::move(value)}; }
+};
 
-  Progress progress() const override {
-    const std::size_t n = inputs_.size();
-    return Progress{n - remaining_.load(std::memory_order_acquire), n};
+template <class... Ts>
+struct tuple_inputs {
+  using handles = std::tuple<TaskHandle<Ts>...>;
+  using slots = std::tuple<std::optional<Ts>...>;
+  using all_result = std::tuple<Ts...>;
+  using any_result = when_any_result<std::variant<Ts...>>;
+
+  static constexpr std::size_t size(const handles &) { return sizeof...(Ts); }
+  static slots make_slots(const handles &) { return slots(); }
+  template <class F>
+  static void for_each_index(std::size_t, F &&f) {
+    each(f, std::index_sequence_for<Ts...>{});
+  }
+  template <class Items, std::size_t I>
+  static auto &at(Items &items, std::integral_constant<std::size_t, I>) {
+    return std::get<I>(items);
+  }
+  static all_result collect(slots &filled) {
+    return std::apply([](auto &...slot) { return all_result(std::move(*slot)...); }, filled);
+  }
+  template <std::size_t I, class V>
+  static any_result first(std::integral_constant<std::size_t, I>, V &&value) {
+    return any_result{I, std::variant<Ts...>(std::in_place_index<I>, std::forward<V>(value))};
   }
 
  private:
-  void on_cancel() noexcept override {
-    for (const auto &input : inputs_) {
-      static_cast<void>(input.try_cancel());
-    }
+  template <class F, std::size_t... I>
+  static void each(F &f, std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}), ...);
+  }
+};
+
+// ----- what when_all and when_any share
+//
+// A combined handle's state: it owns the inputs, takes each one's
+// completion callback (which calls Derived::input_done(index)), and cancels
+// them all when cancelled.
+template <class Inputs, class R>
+class combined_state : public completion_state<R> {
+ protected:
+  // The inputs: a vector of handles, or the handles of a tuple (taken
+  // straight from the caller's arguments).
+  template <class... Handles>
+  explicit combined_state(Handles &&...inputs) : inputs_(std::forward<Handles>(inputs)...) {}
+
+  std::size_t size() const { return Inputs::size(inputs_); }
+
+  // Registers on every input; throws if one's completion callback is used.
+  template <class Derived>
+  static void attach_all(const std::shared_ptr<Derived> &self, const char *operation) {
+    Inputs::for_each_index(self->size(), [&](auto index) {
+      Result<void> registered =
+          Inputs::at(self->inputs_, index).try_on_complete([self, index]() noexcept {
+            self->input_done(index);
+          });
+      if (!registered) {
+        throw_error(bad_input(registered.error().kind(), operation, index,
+                              "cannot take its completion callback (on_complete or "
+                              "to_future used it)"));
+      }
+    });
   }
 
-  void input_done(std::size_t i) noexcept {
-    if (failed_.load(std::memory_order_acquire)) {
-      return;
-    }
-    Error error(ErrorKind::none, "");
-    bool failed = false;
+  void on_cancel() noexcept override {
+    Inputs::for_each_index(
+        size(), [this](auto index) { static_cast<void>(Inputs::at(inputs_, index).try_cancel()); });
+  }
+
+  // Takes the value of the input at index (which has finished) and passes
+  // it to use; if the input failed, or that threw, sets failed and error.
+  template <class Index, class Use>
+  void take(Index index, Error &error, bool &failed, Use &&use) noexcept {
     contain_into(
         [&] {
-          Result<std::optional<T>> result = inputs_[i].try_poll();
+          auto result = Inputs::at(inputs_, index).try_poll();
           if (!result) {
             failed = true;
             error = result.error();
@@ -194,267 +257,120 @@ class all_of_vector final : public completion_state<std::vector<T>> {
             error = Error(ErrorKind::failed,
                           "ffi_tasks: completion callback ran before the task finished");
           } else {
-            slots_[i].emplace(std::move(**result));
+            use(std::move(**result));
           }
         },
         error, failed);
+  }
+
+  typename Inputs::handles inputs_;
+};
+
+// ----- when_all: fails fast, else the values in order
+
+template <class Inputs>
+class all_of final : public combined_state<Inputs, typename Inputs::all_result> {
+  using result_type = typename Inputs::all_result;
+  using base = combined_state<Inputs, result_type>;
+  friend base;
+
+ public:
+  template <class... Handles>
+  explicit all_of(Handles &&...inputs)
+      : base(std::forward<Handles>(inputs)...),
+        slots_(Inputs::make_slots(this->inputs_)),
+        remaining_(this->size()) {}
+
+  template <class... Handles>
+  static TaskHandle<result_type> start(Handles &&...inputs) {
+    auto state = std::make_shared<all_of>(std::forward<Handles>(inputs)...);
+    TaskHandle<result_type> combined = state_handle<result_type>(state);
+    if (state->size() == 0) {
+      state->complete(Inputs::collect(state->slots_));
+      return combined;
+    }
+    base::attach_all(state, "when_all");
+    return combined;
+  }
+
+  Progress progress() const override {
+    const std::size_t n = this->size();
+    return Progress{n - remaining_.load(std::memory_order_acquire), n};
+  }
+
+ private:
+  template <class Index>
+  void input_done(Index index) noexcept {
+    if (failed_.load(std::memory_order_acquire)) {
+      return;
+    }
+    Error error(ErrorKind::none, "");
+    bool failed = false;
+    this->take(index, error, failed,
+               [&](auto &&value) { Inputs::at(slots_, index).emplace(std::move(value)); });
     if (failed) {
       // The first failure only (the others may be the cancellations it
       // causes); the rest are cancelled before fail() runs the combined
       // handle's continuation, which may wait for them.
       if (!failed_.exchange(true, std::memory_order_acq_rel)) {
-        on_cancel();
+        this->on_cancel();
         this->fail(std::move(error));
       }
       return;
     }
     if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       // Every slot is filled, and each filling happened before this.
-      contain_into(
-          [&] {
-            std::vector<T> values;
-            values.reserve(slots_.size());
-            for (auto &slot : slots_) {
-              values.push_back(std::move(*slot));
-            }
-            this->complete(std::move(values));
-          },
-          error, failed);
+      contain_into([&] { this->complete(Inputs::collect(slots_)); }, error, failed);
       if (failed) {
         this->fail(std::move(error));
       }
     }
   }
 
-  std::vector<TaskHandle<T>> inputs_;
-  std::vector<std::optional<T>> slots_;
+  typename Inputs::slots slots_;
   std::atomic<std::size_t> remaining_;
   std::atomic<bool> failed_{false};
 };
 
-// ----- when_any over a vector
+// ----- when_any: the first to finish wins, the others are cancelled
 
-template <class T>
-class any_of_vector final : public completion_state<when_any_result<T>> {
- public:
-  explicit any_of_vector(std::vector<TaskHandle<T>> &&inputs) : inputs_(std::move(inputs)) {}
-
-  static TaskHandle<when_any_result<T>> start(std::vector<TaskHandle<T>> &&inputs) {
-    auto state = std::make_shared<any_of_vector>(std::move(inputs));
-    TaskHandle<when_any_result<T>> combined = state_handle<when_any_result<T>>(state);
-    for (std::size_t i = 0; i < state->inputs_.size(); ++i) {
-      Result<void> registered =
-          state->inputs_[i].try_on_complete([state, i]() noexcept { state->input_done(i); });
-      if (!registered) {
-        throw_error(bad_input(registered.error().kind(), "when_any", i,
-                              "cannot take its completion callback (on_complete or "
-                              "to_future used it)"));
-      }
-    }
-    return combined;
-  }
-
- private:
-  void on_cancel() noexcept override {
-    for (const auto &input : inputs_) {
-      static_cast<void>(input.try_cancel());
-    }
-  }
-
-  // O(1) for every input but the first to finish.
-  void input_done(std::size_t i) noexcept {
-    if (won_.exchange(true, std::memory_order_acq_rel)) {
-      return;
-    }
-    // The others first: complete() or fail() runs the combined handle's
-    // continuation, which may wait for them (this input has finished).
-    on_cancel();
-    Error error(ErrorKind::none, "");
-    bool failed = false;
-    contain_into(
-        [&] {
-          Result<std::optional<T>> result = inputs_[i].try_poll();
-          if (!result) {
-            failed = true;
-            error = result.error();
-          } else if (!*result) {
-            failed = true;
-            error = Error(ErrorKind::failed,
-                          "ffi_tasks: completion callback ran before the task finished");
-          } else {
-            this->complete(when_any_result<T>{i, std::move(**result)});
-          }
-        },
-        error, failed);
-    if (failed) {
-      this->fail(std::move(error));
-    }
-  }
-
-  std::vector<TaskHandle<T>> inputs_;
-  std::atomic<bool> won_{false};
-};
-
-// ----- variadic forms
-
-template <class... Ts>
-class all_of_tuple final : public completion_state<std::tuple<Ts...>> {
-  using indices = std::index_sequence_for<Ts...>;
+template <class Inputs>
+class any_of final : public combined_state<Inputs, typename Inputs::any_result> {
+  using result_type = typename Inputs::any_result;
+  using base = combined_state<Inputs, result_type>;
+  friend base;
 
  public:
-  explicit all_of_tuple(TaskHandle<Ts> &&...inputs)
-      : inputs_(std::move(inputs)...), remaining_(sizeof...(Ts)) {}
+  template <class... Handles>
+  explicit any_of(Handles &&...inputs) : base(std::forward<Handles>(inputs)...) {}
 
-  static TaskHandle<std::tuple<Ts...>> start(std::shared_ptr<all_of_tuple> state) {
-    TaskHandle<std::tuple<Ts...>> combined = state_handle<std::tuple<Ts...>>(state);
-    if constexpr (sizeof...(Ts) == 0) {
-      state->complete(std::tuple<>());
-    } else {
-      state->attach_all(state, indices{});
-    }
-    return combined;
-  }
-
-  Progress progress() const override {
-    return Progress{sizeof...(Ts) - remaining_.load(std::memory_order_acquire), sizeof...(Ts)};
-  }
-
- private:
-  template <std::size_t... I>
-  void attach_all(const std::shared_ptr<all_of_tuple> &self, std::index_sequence<I...>) {
-    (attach<I>(self), ...);
-  }
-  template <std::size_t I>
-  void attach(const std::shared_ptr<all_of_tuple> &self) {
-    Result<void> registered =
-        std::get<I>(inputs_).try_on_complete([self]() noexcept { self->template input_done<I>(); });
-    if (!registered) {
-      throw_error(bad_input(registered.error().kind(), "when_all", I,
-                            "cannot take its completion callback (on_complete or "
-                            "to_future used it)"));
-    }
-  }
-
-  void on_cancel() noexcept override {
-    std::apply([](const auto &...input) { (static_cast<void>(input.try_cancel()), ...); }, inputs_);
-  }
-
-  template <std::size_t I>
-  void input_done() noexcept {
-    if (failed_.load(std::memory_order_acquire)) {
-      return;
-    }
-    Error error(ErrorKind::none, "");
-    bool failed = false;
-    contain_into(
-        [&] {
-          auto result = std::get<I>(inputs_).try_poll();
-          if (!result) {
-            failed = true;
-            error = result.error();
-          } else if (!*result) {
-            failed = true;
-            error = Error(ErrorKind::failed,
-                          "ffi_tasks: completion callback ran before the task finished");
-          } else {
-            std::get<I>(slots_).emplace(std::move(**result));
-          }
-        },
-        error, failed);
-    if (failed) {
-      // The first failure only (the others may be the cancellations it
-      // causes); the rest are cancelled before fail() runs the combined
-      // handle's continuation, which may wait for them.
-      if (!failed_.exchange(true, std::memory_order_acq_rel)) {
-        on_cancel();
-        this->fail(std::move(error));
-      }
-      return;
-    }
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      contain_into(
-          [&] {
-            this->complete(std::apply(
-                [](auto &...slot) { return std::tuple<Ts...>(std::move(*slot)...); }, slots_));
-          },
-          error, failed);
-      if (failed) {
-        this->fail(std::move(error));
-      }
-    }
-  }
-
-  std::tuple<TaskHandle<Ts>...> inputs_;
-  std::tuple<std::optional<Ts>...> slots_;
-  std::atomic<std::size_t> remaining_;
-  std::atomic<bool> failed_{false};
-};
-
-template <class... Ts>
-class any_of_tuple final : public completion_state<when_any_result<std::variant<Ts...>>> {
-  using result_type = when_any_result<std::variant<Ts...>>;
-
- public:
-  explicit any_of_tuple(TaskHandle<Ts> &&...inputs) : inputs_(std::move(inputs)...) {}
-
-  static TaskHandle<result_type> start(std::shared_ptr<any_of_tuple> state) {
+  template <class... Handles>
+  static TaskHandle<result_type> start(Handles &&...inputs) {
+    auto state = std::make_shared<any_of>(std::forward<Handles>(inputs)...);
     TaskHandle<result_type> combined = state_handle<result_type>(state);
-    state->attach_all(state, std::index_sequence_for<Ts...>{});
+    base::attach_all(state, "when_any");
     return combined;
   }
 
  private:
-  template <std::size_t... I>
-  void attach_all(const std::shared_ptr<any_of_tuple> &self, std::index_sequence<I...>) {
-    (attach<I>(self), ...);
-  }
-  template <std::size_t I>
-  void attach(const std::shared_ptr<any_of_tuple> &self) {
-    Result<void> registered =
-        std::get<I>(inputs_).try_on_complete([self]() noexcept { self->template input_done<I>(); });
-    if (!registered) {
-      throw_error(bad_input(registered.error().kind(), "when_any", I,
-                            "cannot take its completion callback (on_complete or "
-                            "to_future used it)"));
-    }
-  }
-
-  void on_cancel() noexcept override {
-    std::apply([](const auto &...input) { (static_cast<void>(input.try_cancel()), ...); }, inputs_);
-  }
-
-  template <std::size_t I>
-  void input_done() noexcept {
+  // O(1) for every input but the first to finish.
+  template <class Index>
+  void input_done(Index index) noexcept {
     if (won_.exchange(true, std::memory_order_acq_rel)) {
       return;
     }
     // The others first: complete() or fail() runs the combined handle's
     // continuation, which may wait for them (this input has finished).
-    on_cancel();
+    this->on_cancel();
     Error error(ErrorKind::none, "");
     bool failed = false;
-    contain_into(
-        [&] {
-          auto result = std::get<I>(inputs_).try_poll();
-          if (!result) {
-            failed = true;
-            error = result.error();
-          } else if (!*result) {
-            failed = true;
-            error = Error(ErrorKind::failed,
-                          "ffi_tasks: completion callback ran before the task finished");
-          } else {
-            this->complete(
-                result_type{I, std::variant<Ts...>(std::in_place_index<I>, std::move(**result))});
-          }
-        },
-        error, failed);
+    this->take(index, error, failed,
+               [&](auto &&value) { this->complete(Inputs::first(index, std::move(value))); });
     if (failed) {
       this->fail(std::move(error));
     }
   }
 
-  std::tuple<TaskHandle<Ts>...> inputs_;
   std::atomic<bool> won_{false};
 };
 
@@ -463,22 +379,21 @@ class any_of_tuple final : public completion_state<when_any_result<std::variant<
 template <class... Ts>
 TaskHandle<std::tuple<Ts...>> when_all(TaskHandle<Ts> &&...handles) {
   detail::check_inputs("when_all", handles...);
-  return detail::all_of_tuple<Ts...>::start(
-      std::make_shared<detail::all_of_tuple<Ts...>>(std::move(handles)...));
+  return detail::all_of<detail::tuple_inputs<Ts...>>::start(std::move(handles)...);
 }
 
 template <class T>
 TaskHandle<std::vector<T>> when_all(std::vector<TaskHandle<T>> &&handles) {
   detail::check_inputs("when_all", handles);
-  return detail::all_of_vector<T>::start(std::move(handles));
+  return detail::all_of<detail::vector_inputs<T>>::start(std::move(handles));
 }
 
 template <class T0, class... Ts>
 TaskHandle<when_any_result<std::variant<T0, Ts...>>> when_any(TaskHandle<T0> &&first,
                                                               TaskHandle<Ts> &&...rest) {
   detail::check_inputs("when_any", first, rest...);
-  return detail::any_of_tuple<T0, Ts...>::start(
-      std::make_shared<detail::any_of_tuple<T0, Ts...>>(std::move(first), std::move(rest)...));
+  return detail::any_of<detail::tuple_inputs<T0, Ts...>>::start(std::move(first),
+                                                                std::move(rest)...);
 }
 
 template <class T>
@@ -488,7 +403,7 @@ TaskHandle<when_any_result<T>> when_any(std::vector<TaskHandle<T>> &&handles) {
                       "ffi_tasks: when_any() of no handles: nothing can finish first"));
   }
   detail::check_inputs("when_any", handles);
-  return detail::any_of_vector<T>::start(std::move(handles));
+  return detail::any_of<detail::vector_inputs<T>>::start(std::move(handles));
 }
 
 FFI_TASKS_END_NAMESPACE

@@ -8,29 +8,14 @@ compiler must assume may throw) fails."""
 import os
 import re
 import shutil
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from disassembly import functions  # noqa: E402  (tests/cpp/disassembly.py)
 
 ENTRIES = ["poll", "wait", "wait_timeout", "cancel", "cancelled", "status", "progress",
            "on_complete", "handle_destroy"]
 JUMPS = ("jmp", "b")  # x86-64, AArch64
-
-
-def functions(obj):
-    out = subprocess.run(
-        ["objdump", "-dr", "--no-show-raw-insn", "-C", "--no-addresses", obj],
-        check=True, capture_output=True, text=True).stdout
-    result, current = {}, None
-    for line in out.splitlines():
-        m = re.match(r"^<(.*)>:$", line)
-        if m:
-            current = m.group(1)
-            result[current] = []
-            continue
-        if current is None or not line.strip() or line.startswith("Disassembly of section"):
-            continue
-        result[current].append(re.sub(r"\s+", " ", line.strip()))
-    return result
 
 
 def main():

@@ -20,30 +20,24 @@ name objdump prints for the target of a not yet relocated call. Only
 functions with external or weak linkage are compared: a local function
 (internal linkage, or a sanitizer's per-object constructor such as
 `_sub_I_00099_1`) is each object's own and cannot break the rule."""
+import os
 import re
 import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import disassembly  # noqa: E402  (tests/cpp/disassembly.py)
+
+
+def same_for_any_object(text):
+    """`text` without what differs between two objects for the same code."""
+    text = re.sub(r"(\.rodata[.\w]*)[+-]0x[0-9a-f]+", r"\1", text)
+    return re.sub(r"^call <.*>$", "call", text)
+
 
 def functions(obj):
-    out = subprocess.run(
-        ["objdump", "-dr", "--no-show-raw-insn", "-C", "--no-addresses", obj],
-        check=True, capture_output=True, text=True).stdout
-    result, current = {}, None
-    for line in out.splitlines():
-        m = re.match(r"^<(.*)>:$", line)
-        if m:
-            current = m.group(1)
-            result[current] = []
-            continue
-        if current is None or line.startswith("Disassembly of section"):
-            continue
-        text = re.sub(r"\s+", " ", line.strip())
-        text = re.sub(r"(\.rodata[.\w]*)[+-]0x[0-9a-f]+", r"\1", text)
-        text = re.sub(r"^call <.*>$", "call", text)
-        result[current].append(text)
-    return result
+    return disassembly.functions(obj, same_for_any_object)
 
 
 def linked_names(obj):

@@ -14,10 +14,10 @@
 FFI_TASKS_BEGIN_NAMESPACE
 namespace detail {
 
-// Ends the program from inside the handler of an exception a completion
-// callback let escape (it would otherwise unwind into Rust), saying so.
-[[noreturn]] inline void callback_threw() noexcept {
 #if FFI_TASKS_USE_EXCEPTIONS
+// What the exception being handled says: its what(), or "(not a
+// std::exception)". Only inside a handler.
+inline const char *current_exception_what() noexcept {
   const char *what = "(not a std::exception)";
   try {
     throw;
@@ -25,10 +25,18 @@ namespace detail {
     what = e.what();
   } catch (...) {
   }
+  return what;
+}
+#endif
+
+// Ends the program from inside the handler of an exception a completion
+// callback let escape (it would otherwise unwind into Rust), saying so.
+[[noreturn]] inline void callback_threw() noexcept {
+#if FFI_TASKS_USE_EXCEPTIONS
   std::fprintf(stderr,
                "ffi_tasks: a completion callback threw an exception (callbacks must not "
                "throw): %s\n",
-               what);
+               current_exception_what());
 #endif
   std::terminate();
 }
