@@ -470,7 +470,16 @@ impl<I> StreamHandle<I> {
 impl<I> Drop for StreamHandle<I> {
     fn drop(&mut self) {
         self.task.cancel();
-        self.chan.detach();
+        // A buffered item's `Drop` is user code: its panic reaches the
+        // caller (the C ABI's `handle_destroy` reports it as PANICKED) once
+        // every item is dropped, except while this thread already unwinds,
+        // where a second panic would abort the process.
+        if let Some(panic) = self.chan.detach() {
+            if !std::thread::panicking() {
+                // Already reported by the panic hook: resumed, not raised.
+                std::panic::resume_unwind(Box::new(panic.message));
+            }
+        }
     }
 }
 

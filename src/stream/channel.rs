@@ -23,11 +23,13 @@ use std::{
 
 use crate::{
     cancel::{CancellationToken, Cancelled},
+    error::Panic,
     loom::{
         lock,
         sync::{Arc, Condvar, Mutex},
         time::Instant,
     },
+    unwind::{catch, drop_contained},
 };
 
 /// Most items allocated up front, whatever the capacity.
@@ -124,7 +126,7 @@ impl<T> Channel<T> {
             self.not_empty.notify_one();
         }
         if let Some(ready) = ready {
-            ready();
+            run_ready(ready);
         }
         Ok(Ok(()))
     }
@@ -214,14 +216,16 @@ impl<T> Channel<T> {
         self.not_full.notify_all();
         producers.into_iter().for_each(Waker::wake);
         if let Some(ready) = ready {
-            ready();
+            run_ready(ready);
         }
     }
 
     /// The consumer is gone: no more sends; the buffered items are dropped
     /// here, outside the lock, and a registered ready callback runs (so
     /// that whatever it owns is released; a read would not block now).
-    pub(crate) fn detach(&self) {
+    /// Every item is dropped even when some `Drop`s panic: the first such
+    /// panic is returned, the others discarded.
+    pub(crate) fn detach(&self) -> Option<Panic> {
         let mut state = lock(&self.state);
         state.detached = true;
         let items = std::mem::take(&mut state.items);
@@ -230,10 +234,18 @@ impl<T> Channel<T> {
         drop(state);
         self.not_full.notify_all();
         producers.into_iter().for_each(Waker::wake);
-        drop(items);
-        if let Some(ready) = ready {
-            ready();
+        // One at a time: a second panicking `Drop` inside the unwind of a
+        // first (dropping the whole buffer at once) aborts the process.
+        let mut first = None;
+        for item in items {
+            if let Err(panic) = drop_contained(item) {
+                first.get_or_insert(panic);
+            }
         }
+        if let Some(ready) = ready {
+            run_ready(ready);
+        }
+        first
     }
 }
 
@@ -317,6 +329,14 @@ impl SendError {
             SendError::Cancelled | SendError::Closed => Cancelled.into(),
         }
     }
+}
+
+/// Runs a ready callback for someone else than its registering caller (a
+/// producer's `emit`, the task's completion, the handle's drop): its panic
+/// is contained (the panic hook has reported it), as a completion
+/// callback's is.
+fn run_ready(ready: ReadyCallback) {
+    let _ = catch(ready);
 }
 
 /// Registered with the token while a producer blocks: wakes it on cancel.

@@ -1,0 +1,151 @@
+//! Streams used by a hostile caller: items whose `Drop` panics (dropped by
+//! the handle with several buffered, from Rust and through the C
+//! functions), and ready callbacks that panic on the producer's thread.
+//! Every case must end with a reported outcome, never an abort.
+
+mod core_support;
+
+use std::{
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+};
+
+use anyhow::Error;
+use core_support::{assert_error, assert_no_error, Counter};
+use ffi_tasks::{
+    error::ErrorKind,
+    stream::{Emitter, StreamHandle, StreamTask},
+    task::{CancellationToken, TaskStatus},
+};
+
+/// An item whose `Drop` counts itself, then panics.
+pub struct Bomb(Arc<AtomicUsize>);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("an item's drop panicked on purpose");
+    }
+}
+
+/// Emits `count` bombs, says so, then waits for the cancel.
+#[derive(Clone)]
+pub struct Bombs {
+    count: usize,
+    dropped: Arc<AtomicUsize>,
+    emitted: Counter,
+}
+
+impl StreamTask for Bombs {
+    type Item = Bomb;
+
+    fn capacity(&self) -> usize {
+        16
+    }
+
+    fn run(&self, tok: &CancellationToken, out: &Emitter<Bomb>) -> Result<(), Error> {
+        for _ in 0..self.count {
+            out.emit(Bomb(self.dropped.clone()))?;
+        }
+        self.emitted.bump();
+        tok.wait_cancelled(core_support::PATIENCE);
+        Ok(())
+    }
+}
+
+fn bombs(count: usize) -> Bombs {
+    Bombs {
+        count,
+        dropped: Arc::default(),
+        emitted: Counter::new(),
+    }
+}
+
+#[test]
+fn dropping_a_stream_with_several_panicking_items_buffered_drops_each_and_reports_the_panic() {
+    let task = bombs(3);
+    let stream = StreamHandle::spawn(task.clone()).unwrap();
+    task.emitted.wait_for(1);
+    let dropped = catch_unwind(AssertUnwindSafe(|| drop(stream)));
+    assert!(dropped.is_err(), "the items' panic reaches the dropper");
+    assert_eq!(
+        task.dropped.load(Ordering::SeqCst),
+        3,
+        "each item dropped once"
+    );
+}
+
+/// Emits one plain item once the test says so, then ends.
+#[derive(Clone)]
+pub struct OneLater {
+    go: Counter,
+}
+
+impl StreamTask for OneLater {
+    type Item = u64;
+
+    fn run(&self, _tok: &CancellationToken, out: &Emitter<u64>) -> Result<(), Error> {
+        self.go.wait_for(1);
+        out.emit(7)?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_ready_callback_that_panics_on_the_producers_thread_does_not_end_the_stream() {
+    let task = OneLater { go: Counter::new() };
+    let stream = StreamHandle::spawn(task.clone()).unwrap();
+    let calls = Counter::new();
+    let seen = calls.clone();
+    stream
+        .on_ready(move || {
+            seen.bump();
+            panic!("a ready callback panicked on purpose");
+        })
+        .unwrap();
+    task.go.bump();
+    calls.wait_for(1);
+    assert_eq!(stream.next().unwrap(), Some(7), "the item is delivered");
+    assert_eq!(stream.next().unwrap(), None, "then the clean end");
+    assert_eq!(stream.status(), TaskStatus::Completed);
+}
+
+ffi_tasks::export_task! {
+    StreamTask: Bombs;
+    prefix: bombs;
+}
+
+/// The opaque handle type C sees.
+#[repr(C)]
+pub struct BombsHandle {
+    _private: [u8; 0],
+}
+
+// The task is opaque to C; only its address crosses.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn bombs_spawn(task: *const Bombs) -> *mut BombsHandle;
+    fn bombs_handle_destroy(h: *mut BombsHandle);
+}
+
+#[test]
+fn c_destroying_a_stream_with_several_panicking_items_reports_panicked() {
+    let task = bombs(4);
+    // SAFETY: a valid task; the handle is destroyed once.
+    unsafe {
+        let h = bombs_spawn(&task);
+        assert!(!h.is_null());
+        assert_no_error();
+        task.emitted.wait_for(1);
+        bombs_handle_destroy(h);
+    }
+    assert_error(ErrorKind::Panicked, "an item's drop panicked on purpose");
+    assert_eq!(
+        task.dropped.load(Ordering::SeqCst),
+        4,
+        "each item dropped once"
+    );
+}
