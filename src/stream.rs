@@ -211,11 +211,19 @@ pub(crate) enum Next<I> {
 /// Dropping it cancels the task and drops the items still buffered (each
 /// exactly once); items emitted afterwards are dropped by the failing
 /// `emit`.
+///
+/// `#[repr(C)]` with its task's handle first, so with the task's token at
+/// offset 0: `ffi_tasks_handle_cancel_after` takes a handle of any task
+/// type, streams included, and reaches the token through that.
+#[repr(C)]
 pub struct StreamHandle<I> {
     task: TaskHandle<()>,
     chan: Arc<Channel<I>>,
     ended: Mutex<Option<Ended>>,
 }
+
+const _: () = assert!(std::mem::offset_of!(StreamHandle<u8>, task) == 0);
+const _: () = assert!(std::mem::offset_of!(StreamHandle<[u64; 3]>, task) == 0);
 
 impl<I> fmt::Debug for StreamHandle<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,0 +1,103 @@
+//! The C ABI used by a hostile caller, beyond `c_abi.rs`: functions that
+//! take "a handle of any task type" given a stream's handle, and (with the
+//! misuse guard, `--features handle-registry`) given a pointer the registry
+//! knows but that is no task handle (a stream item).
+
+mod core_support;
+
+use std::{ffi::c_void, os::raw::c_int};
+
+use anyhow::Error;
+use core_support::{assert_error, assert_no_error, PATIENCE};
+use ffi_tasks::{
+    c,
+    error::ErrorKind,
+    stream::{Emitter, StreamTask},
+    task::{CancellationToken, TaskStatus},
+};
+
+/// Emits `first`, then waits for the cancel and ends cancelled.
+#[derive(Clone)]
+#[repr(C)]
+pub struct Idle {
+    /// The one item.
+    pub first: u64,
+}
+
+impl StreamTask for Idle {
+    type Item = u64;
+
+    fn run(&self, tok: &CancellationToken, out: &Emitter<u64>) -> Result<(), Error> {
+        out.emit(self.first)?;
+        if !tok.wait_cancelled(PATIENCE) {
+            anyhow::bail!("the test never cancelled the stream");
+        }
+        tok.is_done()?;
+        Ok(())
+    }
+}
+
+ffi_tasks::export_task! {
+    StreamTask: Idle;
+    prefix: idle;
+}
+
+/// The opaque handle type C sees.
+#[repr(C)]
+pub struct IdleHandle {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    fn idle_spawn(task: *const Idle) -> *mut IdleHandle;
+    fn idle_next(h: *mut IdleHandle) -> *mut u64;
+    fn idle_cancelled(h: *mut IdleHandle) -> c_int;
+    fn idle_status(h: *mut IdleHandle) -> c_int;
+    fn idle_handle_destroy(h: *mut IdleHandle);
+    fn idle_item_destroy(item: *mut u64);
+}
+
+#[test]
+fn handle_cancel_after_zero_cancels_a_stream_given_as_any_handle() {
+    // SAFETY: live handles and items, each destroyed once.
+    unsafe {
+        let h = idle_spawn(&Idle { first: 0x5eed });
+        assert!(!h.is_null());
+        assert_eq!(c::ffi_tasks_handle_cancel_after(h.cast::<c_void>(), 0), 0);
+        assert_no_error();
+        assert_eq!(idle_cancelled(h), 1, "the stream's own token is cancelled");
+        // The item emitted before (if any) and then the cancelled end.
+        let mut item = idle_next(h);
+        if !item.is_null() {
+            assert_eq!(*item, 0x5eed);
+            idle_item_destroy(item);
+            item = idle_next(h);
+        }
+        assert!(item.is_null());
+        assert_error(ErrorKind::Cancelled, "cancelled");
+        assert_eq!(idle_status(h), TaskStatus::Cancelled as c_int);
+        idle_handle_destroy(h);
+        assert_no_error();
+    }
+}
+
+#[cfg(feature = "handle-registry")]
+#[test]
+fn handle_cancel_after_refuses_a_stream_item() {
+    // SAFETY: live handles and items, each destroyed once; the item is
+    // passed where a handle belongs, which the misuse guard must refuse.
+    unsafe {
+        let h = idle_spawn(&Idle { first: 0 });
+        let item = idle_next(h);
+        assert!(!item.is_null());
+        assert_eq!(
+            c::ffi_tasks_handle_cancel_after(item.cast::<c_void>(), 0),
+            -1
+        );
+        assert_error(ErrorKind::InvalidHandle, "");
+        assert_eq!(idle_cancelled(h), 0);
+        idle_item_destroy(item);
+        idle_handle_destroy(h);
+        assert_no_error();
+    }
+}
