@@ -101,3 +101,41 @@ fn handle_cancel_after_refuses_a_stream_item() {
         assert_no_error();
     }
 }
+
+#[cfg(feature = "handle-registry")]
+#[test]
+fn a_destroyed_wait_set_is_an_invalid_handle() {
+    let ws = c::ffi_tasks_waitset_new();
+    assert!(!ws.is_null());
+    // SAFETY: `ws` is live until the first destroy; every later call is
+    // the misuse the guard must catch without touching the freed set.
+    unsafe {
+        // A live wait set is no task handle either.
+        assert_eq!(c::ffi_tasks_handle_cancel_after(ws.cast::<c_void>(), 0), -1);
+        assert_error(ErrorKind::InvalidHandle, "");
+        assert_eq!(c::ffi_tasks_waitset_len(ws), 0);
+        assert_no_error();
+        c::ffi_tasks_waitset_destroy(ws);
+        assert_no_error();
+
+        c::ffi_tasks_waitset_destroy(ws);
+        assert_error(ErrorKind::InvalidHandle, "");
+        let mut tag = 7u64;
+        assert_eq!(c::ffi_tasks_waitset_wait(ws, 0, &mut tag), -1);
+        assert_error(ErrorKind::InvalidHandle, "");
+        assert_eq!(tag, 7, "untouched");
+        assert_eq!(c::ffi_tasks_waitset_wait_all(ws, 0), -1);
+        assert_error(ErrorKind::InvalidHandle, "");
+        assert_eq!(c::ffi_tasks_waitset_len(ws), -1);
+        assert_error(ErrorKind::InvalidHandle, "");
+        assert_eq!(c::ffi_tasks_waitset_fd(ws), -1);
+        assert_error(ErrorKind::InvalidHandle, "");
+        let h = idle_spawn(&Idle { first: 0 });
+        assert_eq!(
+            c::ffi_tasks_waitset_add(ws, h.cast::<c_void>(), None, 1),
+            -1
+        );
+        assert_error(ErrorKind::InvalidHandle, "");
+        idle_handle_destroy(h);
+    }
+}

@@ -1,6 +1,6 @@
 //! The misuse guard: with the `handle-registry` feature every handle pointer
-//! returned by `spawn` is recorded, with its handle type, until it is
-//! destroyed or consumed, and every call checks its handle against the record
+//! returned by `spawn` (and every stream item and wait set) is recorded,
+//! with its type, until it is destroyed or consumed, and every call checks its handle against the record
 //! first. A destroyed, consumed or forged pointer, or a live handle passed to
 //! another task type's functions (a handle of a different output type), is
 //! then an [`InvalidHandle`] error instead of undefined behaviour.
@@ -41,9 +41,9 @@ mod imp {
         live().insert(addr, (type_name::<H>(), true));
     }
 
-    /// Records a pointer that is no task handle (a stream item): only its
-    /// own type's functions accept it, never `check_any`.
-    pub(crate) fn insert_item<H>(addr: usize) {
+    /// Records a pointer that is no task handle (a stream item, a wait
+    /// set): only its own type's functions accept it, never `check_any`.
+    pub(crate) fn insert_other<H>(addr: usize) {
         live().insert(addr, (type_name::<H>(), false));
     }
 
@@ -82,7 +82,7 @@ mod imp {
     pub(crate) fn insert<H>(_addr: usize) {}
 
     #[inline(always)]
-    pub(crate) fn insert_item<H>(_addr: usize) {}
+    pub(crate) fn insert_other<H>(_addr: usize) {}
 
     #[inline(always)]
     pub(crate) fn check<H>(_addr: usize) -> Result<(), InvalidHandle> {
@@ -100,7 +100,7 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{check, check_any, insert, insert_item, remove};
+pub(crate) use imp::{check, check_any, insert, insert_other, remove};
 
 /// Whether this build detects invalid handles.
 pub(crate) const ENABLED: bool = cfg!(feature = "handle-registry");

@@ -55,6 +55,7 @@ unsafe fn set_ref<'a>(ws: *const WaitSet) -> Result<&'a WaitSet, Error> {
     if ws.is_null() {
         return Err(NullPointer("ws").into());
     }
+    super::registry::check::<WaitSet>(ws as usize)?;
     // SAFETY: non-null and live by the caller's contract.
     Ok(unsafe { &*ws })
 }
@@ -67,7 +68,11 @@ fn timeout_of(timeout_ms: i64) -> Option<Duration> {
 /// A new, empty wait set. Free it with `ffi_tasks_waitset_destroy`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_waitset_new() -> *mut WaitSet {
-    guard(|| Ok(Box::into_raw(Box::new(WaitSet::new()))))
+    guard(|| {
+        let ws = Box::into_raw(Box::new(WaitSet::new()));
+        super::registry::insert_other::<WaitSet>(ws as usize);
+        Ok(ws)
+    })
 }
 
 /// Destroys the set. Members still running stay running (their handles are
@@ -85,8 +90,9 @@ pub unsafe extern "C" fn ffi_tasks_waitset_destroy(ws: *mut WaitSet) {
         if ws.is_null() {
             return Err(NullPointer("ws").into());
         }
+        super::registry::remove::<WaitSet>(ws as usize)?;
         // SAFETY: from `Box::into_raw` in `ffi_tasks_waitset_new`, freed once
-        // by the caller's contract.
+        // by the caller's contract (checked by the registry when enabled).
         drop(unsafe { Box::from_raw(ws) });
         Ok(())
     })
