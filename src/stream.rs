@@ -428,19 +428,34 @@ impl<I: Send + 'static> StreamHandle<I> {
     where
         F: FnOnce() + Send + 'static,
     {
-        if self.chan.on_ready(Box::new(callback)) {
-            Ok(())
-        } else {
-            Err(crate::error::InvalidArgument(
-                "a ready callback is already registered for this stream".into(),
-            )
-            .into())
-        }
+        register_ready(&self.chan, Box::new(callback))
+    }
+
+    /// The buffer, owned: what the C ABI registers a ready callback on, so
+    /// that a callback run at once may destroy the handle (nothing borrows
+    /// the handle while it runs).
+    pub(crate) fn channel(&self) -> Arc<Channel<I>> {
+        self.chan.clone()
     }
 
     /// How many items are buffered now.
     pub fn buffered(&self) -> usize {
         self.chan.len()
+    }
+}
+
+/// [`StreamHandle::on_ready`] on `chan`.
+pub(crate) fn register_ready<I>(
+    chan: &Channel<I>,
+    callback: Box<dyn FnOnce() + Send>,
+) -> Result<(), Error> {
+    if chan.on_ready(callback) {
+        Ok(())
+    } else {
+        Err(crate::error::InvalidArgument(
+            "a ready callback is already registered for this stream".into(),
+        )
+        .into())
     }
 }
 

@@ -139,3 +139,73 @@ fn a_destroyed_wait_set_is_an_invalid_handle() {
         idle_handle_destroy(h);
     }
 }
+
+/// Returns its number at once.
+#[derive(Clone)]
+#[repr(C)]
+pub struct Quick {
+    /// The value.
+    pub value: u64,
+}
+
+impl ffi_tasks::Task for Quick {
+    type Output = u64;
+
+    fn run(&self, _tok: &CancellationToken) -> Result<u64, Error> {
+        Ok(self.value)
+    }
+}
+
+ffi_tasks::export_task! {
+    Task: Quick;
+    prefix: quick;
+}
+
+/// The opaque handle type C sees.
+#[repr(C)]
+pub struct QuickHandle {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    fn quick_spawn(task: *const Quick) -> *mut QuickHandle;
+    fn quick_status(h: *mut QuickHandle) -> c_int;
+    fn quick_wait(h: *mut QuickHandle) -> *mut u64;
+    fn quick_on_complete(
+        h: *mut QuickHandle,
+        callback: Option<unsafe extern "C" fn(*mut c_void)>,
+        user_data: *mut c_void,
+    ) -> c_int;
+    fn quick_result_destroy(result: *mut u64);
+}
+
+static TAKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A completion callback that takes the result with `wait`, which consumes
+/// (frees) the handle it was registered on.
+unsafe extern "C" fn take_with_wait(user_data: *mut c_void) {
+    // SAFETY: `user_data` is the live handle, consumed once, here.
+    unsafe {
+        let result = quick_wait(user_data.cast::<QuickHandle>());
+        assert!(!result.is_null());
+        TAKEN.store(*result, std::sync::atomic::Ordering::SeqCst);
+        quick_result_destroy(result);
+    }
+}
+
+#[test]
+fn a_completion_callback_run_at_once_may_consume_its_handle() {
+    // SAFETY: a live handle, consumed once (by the callback's `wait`).
+    unsafe {
+        let h = quick_spawn(&Quick { value: 41 });
+        assert!(!h.is_null());
+        core_support::eventually("the task finishes", || {
+            quick_status(h) != TaskStatus::Running as c_int
+        });
+        // Finished: the callback runs before `on_complete` returns, and
+        // frees the handle under it.
+        assert_eq!(quick_on_complete(h, Some(take_with_wait), h.cast()), 0);
+        assert_no_error();
+    }
+    assert_eq!(TAKEN.load(std::sync::atomic::Ordering::SeqCst), 41);
+}

@@ -149,3 +149,69 @@ fn c_destroying_a_stream_with_several_panicking_items_reports_panicked() {
         "each item dropped once"
     );
 }
+
+/// Emits `0..count` as plain `u64`s, then ends.
+#[derive(Clone)]
+#[repr(C)]
+pub struct Few {
+    /// How many items.
+    pub count: u64,
+}
+
+impl StreamTask for Few {
+    type Item = u64;
+
+    fn run(&self, _tok: &CancellationToken, out: &Emitter<u64>) -> Result<(), Error> {
+        for i in 0..self.count {
+            out.emit(i)?;
+        }
+        Ok(())
+    }
+}
+
+ffi_tasks::export_task! {
+    StreamTask: Few;
+    prefix: few;
+}
+
+/// The opaque handle type C sees.
+#[repr(C)]
+pub struct FewHandle {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    fn few_spawn(task: *const Few) -> *mut FewHandle;
+    fn few_next(h: *mut FewHandle) -> *mut u64;
+    fn few_on_ready(
+        h: *mut FewHandle,
+        callback: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+        user_data: *mut std::ffi::c_void,
+    ) -> std::os::raw::c_int;
+    fn few_handle_destroy(h: *mut FewHandle);
+    fn few_item_destroy(item: *mut u64);
+}
+
+/// A ready callback that destroys the stream it was registered on.
+unsafe extern "C" fn destroy_the_stream(user_data: *mut std::ffi::c_void) {
+    // SAFETY: `user_data` is the live stream handle, destroyed once, here.
+    unsafe { few_handle_destroy(user_data.cast::<FewHandle>()) };
+}
+
+#[test]
+fn c_a_ready_callback_run_at_once_may_destroy_its_stream() {
+    // SAFETY: a live handle, destroyed once (by the callback); items freed
+    // once.
+    unsafe {
+        let h = few_spawn(&Few { count: 1 });
+        let item = few_next(h);
+        assert!(!item.is_null());
+        few_item_destroy(item);
+        assert!(few_next(h).is_null(), "the end");
+        assert_no_error();
+        // Ended: the callback runs before `on_ready` returns, and frees the
+        // stream under it.
+        assert_eq!(few_on_ready(h, Some(destroy_the_stream), h.cast()), 0);
+        assert_no_error();
+    }
+}

@@ -261,13 +261,15 @@ pub unsafe fn on_complete<O>(
     unsafe impl Send for UserData {}
 
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let handle = unsafe { handle_ref(handle) }?;
+        // SAFETY: forwarded from this function's contract. Only the
+        // completion slot is kept: a callback run at once may destroy or
+        // consume the handle.
+        let completion = unsafe { handle_ref(handle) }?.completion();
         let Some(callback) = callback else {
             return Err(NullPointer("callback").into());
         };
         let data = UserData(user_data);
-        handle.on_complete(move || {
+        crate::task::register_on_complete(&completion, move || {
             let data = data;
             // SAFETY: the caller promised `callback` is callable with
             // `user_data` from any thread, exactly once.

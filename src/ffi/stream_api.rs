@@ -247,18 +247,22 @@ pub unsafe fn on_ready<I: Send + 'static>(
     unsafe impl Send for UserData {}
 
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let stream = unsafe { stream_ref(handle) }?;
+        // SAFETY: forwarded from this function's contract. Only the buffer
+        // is kept: a callback run at once may destroy the handle.
+        let chan = unsafe { stream_ref(handle) }?.channel();
         let Some(callback) = callback else {
             return Err(NullPointer("callback").into());
         };
         let data = UserData(user_data);
-        stream.on_ready(move || {
-            let data = data;
-            // SAFETY: callable with `user_data` from any thread, once, by
-            // the caller's contract.
-            unsafe { callback(data.0) }
-        })?;
+        crate::stream::register_ready(
+            &chan,
+            Box::new(move || {
+                let data = data;
+                // SAFETY: callable with `user_data` from any thread, once, by
+                // the caller's contract.
+                unsafe { callback(data.0) }
+            }),
+        )?;
         // The callback may have run here and set LAST_ERROR; this call
         // succeeded.
         crate::last_error::clear_last_error();
