@@ -215,3 +215,66 @@ fn c_a_ready_callback_run_at_once_may_destroy_its_stream() {
         assert_no_error();
     }
 }
+
+static READ_IN_CALLBACK: AtomicUsize = AtomicUsize::new(0);
+
+/// A ready callback that reads the item it was told about with `next`.
+unsafe extern "C" fn read_in_callback(user_data: *mut std::ffi::c_void) {
+    // SAFETY: `user_data` is the live stream handle; the item is freed once.
+    unsafe {
+        let item = few_next(user_data.cast::<FewHandle>());
+        assert!(!item.is_null(), "an item is there when the callback runs");
+        READ_IN_CALLBACK.store(*item as usize + 1, Ordering::SeqCst);
+        few_item_destroy(item);
+    }
+}
+
+/// Emits `first` once the test says so, then waits for the cancel.
+#[derive(Clone)]
+pub struct Later {
+    go: Counter,
+    first: u64,
+}
+
+impl StreamTask for Later {
+    type Item = u64;
+
+    fn run(&self, tok: &CancellationToken, out: &Emitter<u64>) -> Result<(), Error> {
+        self.go.wait_for(1);
+        out.emit(self.first)?;
+        tok.wait_cancelled(core_support::PATIENCE);
+        tok.is_done()?;
+        Ok(())
+    }
+}
+
+ffi_tasks::export_task! {
+    StreamTask: Later;
+    spawn: later_spawn;
+    next: later_next;
+    on_ready: later_on_ready;
+    item_destroy: later_item_destroy;
+    handle_destroy: later_handle_destroy;
+}
+
+#[test]
+fn c_a_ready_callback_may_call_next_on_the_producers_thread() {
+    let task = Later {
+        go: Counter::new(),
+        first: 41,
+    };
+    // SAFETY: a live handle, destroyed once; `few_next`/`few_item_destroy`
+    // are called on it from the callback with the same item type (`u64`).
+    unsafe {
+        let h = later_spawn(&task);
+        assert_eq!(later_on_ready(h, Some(read_in_callback), h.cast()), 0);
+        assert_no_error();
+        task.go.bump();
+        core_support::eventually("the callback read the item", || {
+            READ_IN_CALLBACK.load(Ordering::SeqCst) != 0
+        });
+        assert_eq!(READ_IN_CALLBACK.load(Ordering::SeqCst), 42);
+        later_handle_destroy(h);
+        assert_no_error();
+    }
+}
