@@ -43,7 +43,7 @@ echo "== miri: library unit tests and core integration tests (default features)"
 timeout "$limit" cargo "$nightly" miri test \
     --lib --test c_abi --test c_abi_concurrency --test task_handle --test token \
     --test error_handling --test auto_traits --test seed_example --test stress --test stream \
-    --test hostile_streams --test hostile_c_abi \
+    --test hostile_streams --test hostile_c_abi --test hostile_inline_executor \
     -- --skip pool::tests --skip very_deep_chain \
     --skip an_async_stream_delivers --skip capacity_zero_counts_as_one
 

@@ -188,8 +188,13 @@ pub unsafe fn wait_timeout<O>(handle: *mut TaskHandle<O>, timeout_ms: u64) -> *m
 /// `handle` is null or a live handle.
 pub unsafe fn cancel<O>(handle: *mut TaskHandle<O>) {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { handle_ref(handle) }?.cancel();
+        // SAFETY: forwarded from this function's contract. A clone of the
+        // token: on an executor that runs jobs inline the cancel may run the
+        // task's completion callback, which may consume or destroy the
+        // handle (and set LAST_ERROR: this call succeeded).
+        let token = unsafe { handle_ref(handle) }?.token().clone();
+        token.cancel();
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }
@@ -292,6 +297,9 @@ pub unsafe fn handle_destroy<O>(handle: *mut TaskHandle<O>) {
     guard(|| {
         // SAFETY: forwarded from this function's contract.
         drop(unsafe { handle_take(handle) }?);
+        // The cancel may have run a completion callback that set LAST_ERROR
+        // (an executor running jobs inline); this call succeeded.
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }

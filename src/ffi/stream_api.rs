@@ -177,8 +177,11 @@ pub unsafe fn next_timeout<I: Send + 'static>(
 /// `handle` is null or a live handle.
 pub unsafe fn cancel<I>(handle: *mut StreamHandle<I>) {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { stream_ref(handle) }?.cancel();
+        // SAFETY: forwarded from this function's contract. A clone of the
+        // token, as for a task's `cancel` (`handle_api.rs`).
+        let token = unsafe { stream_ref(handle) }?.token().clone();
+        token.cancel();
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }
@@ -285,6 +288,9 @@ pub unsafe fn handle_destroy<I>(handle: *mut StreamHandle<I>) {
         // SAFETY: a live pointer from `Box::into_raw` in `spawn`, given up
         // by the caller; the registry (when enabled) makes it once.
         drop(unsafe { Box::from_raw(handle) });
+        // A ready callback run by the drop may have set LAST_ERROR; this
+        // call succeeded.
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }

@@ -320,9 +320,11 @@ pub unsafe extern "C" fn ffi_tasks_token_cancel_after(
         if token.is_null() {
             return Err(NullPointer("token").into());
         }
-        // SAFETY: non-null and live by the caller's contract.
-        let token = unsafe { &*token };
+        // SAFETY: non-null and live by the caller's contract. A clone, as
+        // for `ffi_tasks_token_cancel`: a zero deadline cancels now.
+        let token = unsafe { &*token }.clone();
         token.cancel_after(Duration::from_millis(timeout_ms))?;
+        crate::last_error::clear_last_error();
         Ok(0)
     })
 }
@@ -349,8 +351,11 @@ pub unsafe extern "C" fn ffi_tasks_handle_cancel_after(
         // contract; it is `#[repr(C)]` with a `CancellationToken` as its
         // first field whatever `T` is (asserted in `task.rs`), so the
         // pointer is also a valid pointer to that token.
-        let token = unsafe { &*handle.cast::<CancellationToken>() };
+        // A clone, as for `ffi_tasks_token_cancel`: a zero deadline cancels
+        // now, which may run a callback that consumes the handle.
+        let token = unsafe { &*handle.cast::<CancellationToken>() }.clone();
         token.cancel_after(Duration::from_millis(timeout_ms))?;
+        crate::last_error::clear_last_error();
         Ok(0)
     })
 }
