@@ -335,3 +335,19 @@ fn a_future_whose_drop_spawns_on_its_shutting_down_runtime() {
         .expect("refused by the runtime");
     assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
 }
+
+#[test]
+fn tokio_executor_on_a_runtime_already_shut_down_ends_spawn_failed() {
+    let rt = runtime();
+    let executor = TokioExecutor::new(rt.handle().clone());
+    drop(rt);
+    let task = sleep(Duration::from_secs(3600), 0);
+    let outcome =
+        match TaskHandle::spawn_async_with(task.clone(), CancellationToken::new(), executor) {
+            // Accepted, then dropped unrun by the runtime.
+            Ok(handle) => handle.wait_timeout(PATIENCE).expect("ended at once"),
+            Err(refused) => Err(refused),
+        };
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+    assert_eq!(task.dropped.get(), 0, "never started");
+}
