@@ -278,3 +278,69 @@ fn c_a_ready_callback_may_call_next_on_the_producers_thread() {
         assert_no_error();
     }
 }
+
+/// Hands a clone of its emitter to the test, then waits for the cancel.
+#[derive(Clone)]
+pub struct LendsEmitter {
+    emitter: Arc<std::sync::Mutex<Option<ffi_tasks::stream::AsyncEmitter<u64>>>>,
+    lent: Counter,
+}
+
+impl ffi_tasks::stream::AsyncStreamTask for LendsEmitter {
+    type Item = u64;
+
+    fn capacity(&self) -> usize {
+        1
+    }
+
+    #[allow(clippy::manual_async_fn)]
+    fn run(
+        &self,
+        tok: CancellationToken,
+        out: ffi_tasks::stream::AsyncEmitter<u64>,
+    ) -> impl std::future::Future<Output = Result<(), Error>> + Send + 'static {
+        *self.emitter.lock().unwrap() = Some(out);
+        self.lent.bump();
+        async move {
+            tok.when_cancelled().await;
+            Err(ffi_tasks::task::Cancelled.into())
+        }
+    }
+}
+
+/// A waker whose `wake` panics.
+struct PanickingWake;
+
+impl std::task::Wake for PanickingWake {
+    fn wake(self: Arc<Self>) {
+        panic!("a producer's waker panicked on purpose");
+    }
+}
+
+#[test]
+fn a_producers_waker_that_panics_when_the_reader_makes_room_loses_no_item() {
+    use std::{
+        future::Future,
+        task::{Context, Poll, Waker},
+    };
+    let task = LendsEmitter {
+        emitter: Arc::default(),
+        lent: Counter::new(),
+    };
+    let stream = StreamHandle::spawn_async(task.clone()).unwrap();
+    task.lent.wait_for(1);
+    let emitter = task.emitter.lock().unwrap().take().unwrap();
+    let waker = Waker::from(Arc::new(PanickingWake));
+    let mut cx = Context::from_waker(&waker);
+    // The first fills the buffer; the second waits for room with the
+    // panicking waker registered.
+    let mut first = std::pin::pin!(emitter.emit(1));
+    assert!(matches!(first.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    let mut second = std::pin::pin!(emitter.emit(2));
+    assert!(second.as_mut().poll(&mut cx).is_pending());
+    // Making room wakes it: the panic must not take the item with it.
+    let read = catch_unwind(AssertUnwindSafe(|| stream.next()));
+    assert_eq!(read.expect("next does not panic").unwrap(), Some(1));
+    assert!(matches!(second.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    assert_eq!(stream.next().unwrap(), Some(2));
+}

@@ -143,7 +143,7 @@ impl<T> Channel<T> {
                 if wake_writer {
                     self.not_full.notify_one();
                 }
-                producers.into_iter().for_each(Waker::wake);
+                wake_all(producers);
                 Ok(item)
             }
             None => Err(state.closed),
@@ -214,7 +214,7 @@ impl<T> Channel<T> {
         drop(state);
         self.not_empty.notify_all();
         self.not_full.notify_all();
-        producers.into_iter().for_each(Waker::wake);
+        wake_all(producers);
         if let Some(ready) = ready {
             run_ready(ready);
         }
@@ -233,7 +233,7 @@ impl<T> Channel<T> {
         let producers = std::mem::take(&mut state.producers);
         drop(state);
         self.not_full.notify_all();
-        producers.into_iter().for_each(Waker::wake);
+        wake_all(producers);
         // One at a time: a second panicking `Drop` inside the unwind of a
         // first (dropping the whole buffer at once) aborts the process.
         let mut first = None;
@@ -328,6 +328,15 @@ impl SendError {
         match self {
             SendError::Cancelled | SendError::Closed => Cancelled.into(),
         }
+    }
+}
+
+/// Wakes waiting async producers. A waker is another executor's code: its
+/// panic is contained (reported by the panic hook), so that it can neither
+/// take a popped item down with it nor stop the other wakes.
+fn wake_all(producers: Vec<Waker>) {
+    for waker in producers {
+        let _ = catch(move || waker.wake());
     }
 }
 
