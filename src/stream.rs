@@ -67,6 +67,7 @@ use crate::{
     },
     status::classify,
     task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
+    unwind::{catch, drop_contained},
 };
 
 /// The capacity of a stream whose task does not choose one.
@@ -399,12 +400,25 @@ impl<I: Send + 'static> StreamHandle<I> {
             .wait_with_status(None)
             .expect("an untimed wait only returns once the task is done");
         let (status, kind) = classify(&outcome);
-        let failure = outcome.err().map(|error| (kind, error));
+        // Kept as text to give again; the error's `Display` is user code: if
+        // it panics, that panic is the stream's end from the first read on
+        // (as LAST_ERROR reports it for a task), not a panic out of `next`
+        // that leaves later reads nothing to give.
+        let failure = outcome
+            .err()
+            .map(|error| match catch(|| format!("{error:#}")) {
+                Ok(message) => ((kind, message), (kind, error)),
+                Err(panic) => {
+                    let _ = drop_contained(error);
+                    let error = Error::new(panic).context("formatting an error panicked");
+                    let message = format!("{error:#}");
+                    ((ErrorKind::Panicked, message), (ErrorKind::Panicked, error))
+                }
+            });
+        let (kept, failure) = failure.unzip();
         *ended = Some(Ended {
             status,
-            failure: failure
-                .as_ref()
-                .map(|(kind, error)| (*kind, format!("{error:#}"))),
+            failure: kept,
         });
         failure
     }

@@ -344,3 +344,77 @@ fn a_producers_waker_that_panics_when_the_reader_makes_room_loses_no_item() {
     assert!(matches!(second.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
     assert_eq!(stream.next().unwrap(), Some(2));
 }
+
+/// An error whose `Display` panics.
+#[derive(Debug)]
+pub struct Garbled;
+
+impl std::fmt::Display for Garbled {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("cannot display Garbled");
+    }
+}
+
+impl std::error::Error for Garbled {}
+
+/// Emits one item, then fails with [`Garbled`].
+#[derive(Clone)]
+#[repr(C)]
+pub struct FailsGarbled {
+    /// Unused.
+    pub unused: u8,
+}
+
+impl StreamTask for FailsGarbled {
+    type Item = u64;
+
+    fn run(&self, _tok: &CancellationToken, out: &Emitter<u64>) -> Result<(), Error> {
+        out.emit(1)?;
+        Err(Garbled.into())
+    }
+}
+
+ffi_tasks::export_task! {
+    StreamTask: FailsGarbled;
+    spawn: garbled_spawn;
+    next: garbled_next;
+    status: garbled_status;
+    item_destroy: garbled_item_destroy;
+    handle_destroy: garbled_handle_destroy;
+}
+
+#[test]
+fn a_failed_stream_whose_error_cannot_be_displayed_ends_the_same_every_time() {
+    let stream = StreamHandle::spawn(FailsGarbled { unused: 0 }).unwrap();
+    assert_eq!(stream.next().unwrap(), Some(1));
+    let ends: Vec<String> = (0..3)
+        .map(|_| {
+            let end = catch_unwind(AssertUnwindSafe(|| stream.next()))
+                .expect("reading the end does not panic");
+            let error = end.expect_err("the task failed");
+            catch_unwind(AssertUnwindSafe(|| format!("{error:#}")))
+                .expect("the error given can be displayed")
+        })
+        .collect();
+    assert!(ends[0].contains("cannot display Garbled"), "{:?}", ends[0]);
+    assert!(ends.iter().all(|end| *end == ends[0]), "{ends:?}");
+    assert_ne!(stream.status(), TaskStatus::Taken);
+
+    // Through C: the end is the same error every time, never ALREADY_TAKEN.
+    // SAFETY: a live handle, destroyed once; the item freed once.
+    unsafe {
+        let h = garbled_spawn(&FailsGarbled { unused: 0 });
+        let item = garbled_next(h);
+        assert!(!item.is_null());
+        garbled_item_destroy(item);
+        let mut kinds = Vec::new();
+        for _ in 0..3 {
+            assert!(garbled_next(h).is_null());
+            kinds.push(core_support::last_error());
+        }
+        assert!(kinds.iter().all(|k| *k == kinds[0]), "{kinds:?}");
+        assert_ne!(kinds[0].0, ErrorKind::AlreadyTaken);
+        assert_ne!(garbled_status(h), TaskStatus::Taken as std::os::raw::c_int);
+        garbled_handle_destroy(h);
+    }
+}
