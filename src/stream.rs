@@ -437,7 +437,8 @@ impl<I: Send + 'static> StreamHandle<I> {
     /// already would not; otherwise on the producer's thread, or when the
     /// handle is dropped, whichever comes first. One at a time:
     /// an [`InvalidArgument`](crate::error::InvalidArgument) error while one
-    /// is registered. It must not block.
+    /// is registered. It must not block. A panic in it is caught and
+    /// discarded, wherever it runs.
     pub fn on_ready<F>(&self, callback: F) -> Result<(), Error>
     where
         F: FnOnce() + Send + 'static,

@@ -418,3 +418,22 @@ fn a_failed_stream_whose_error_cannot_be_displayed_ends_the_same_every_time() {
         garbled_handle_destroy(h);
     }
 }
+
+#[test]
+fn a_ready_callback_that_panics_when_run_at_once_is_contained() {
+    let stream = StreamHandle::spawn(Few { count: 1 }).unwrap();
+    assert_eq!(stream.next().unwrap(), Some(0));
+    assert_eq!(stream.next().unwrap(), None);
+    let ran = Counter::new();
+    let seen = ran.clone();
+    // Ended: runs before `on_ready` returns, as a completion callback would.
+    let registered = catch_unwind(AssertUnwindSafe(|| {
+        stream.on_ready(move || {
+            seen.bump();
+            panic!("a ready callback panicked on purpose");
+        })
+    }));
+    assert!(registered.expect("contained").is_ok());
+    assert_eq!(ran.get(), 1);
+    assert_eq!(stream.next().unwrap(), None, "the stream is unharmed");
+}

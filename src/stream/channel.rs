@@ -201,7 +201,7 @@ impl<T> Channel<T> {
             return true;
         }
         drop(state);
-        callback();
+        run_ready(callback);
         true
     }
 
@@ -340,10 +340,10 @@ fn wake_all(producers: Vec<Waker>) {
     }
 }
 
-/// Runs a ready callback for someone else than its registering caller (a
-/// producer's `emit`, the task's completion, the handle's drop): its panic
-/// is contained (the panic hook has reported it), as a completion
-/// callback's is.
+/// Runs a ready callback, wherever it runs (a producer's `emit`, the
+/// task's completion, the handle's drop, or at once for its registering
+/// caller): its panic is contained (the panic hook has reported it), as a
+/// completion callback's is.
 fn run_ready(ready: ReadyCallback) {
     let _ = catch(ready);
 }
