@@ -7,7 +7,8 @@
 #
 # What runs: the library's unit tests (not the timing-driven pool tests), the
 # C ABI / TaskHandle / token / error-handling / stream integration tests (not
-# the two streams of hundreds of items), a short
+# the two streams of hundreds of items), the hostile-use tests whose defects
+# only Miri sees (callbacks that free their own handle), a short
 # stress run, and with `handle-registry,fault-injection` the misuse, fault
 # injection and (few-case) proptest suites. Not under Miri: tests that start
 # child processes (shutdown, RLIMIT_NPROC), call C++ (the bridge's C++ half),
