@@ -7,7 +7,8 @@
 #
 # What runs: the library's unit tests (not the timing-driven pool tests), the
 # C ABI / TaskHandle / token / error-handling / stream integration tests (not
-# the two streams of hundreds of items), a short
+# the two streams of hundreds of items), the hostile-use tests whose defects
+# only Miri sees (callbacks that free their own handle), a short
 # stress run, and with `handle-registry,fault-injection` the misuse, fault
 # injection and (few-case) proptest suites. Not under Miri: tests that start
 # child processes (shutdown, RLIMIT_NPROC), call C++ (the bridge's C++ half),
@@ -43,6 +44,7 @@ echo "== miri: library unit tests and core integration tests (default features)"
 timeout "$limit" cargo "$nightly" miri test \
     --lib --test c_abi --test c_abi_concurrency --test task_handle --test token \
     --test error_handling --test auto_traits --test seed_example --test stress --test stream \
+    --test hostile_streams --test hostile_c_abi --test hostile_inline_executor \
     -- --skip pool::tests --skip very_deep_chain \
     --skip an_async_stream_delivers --skip capacity_zero_counts_as_one
 

@@ -60,7 +60,7 @@ ft_section proptest-registry "proptest state machine (handle-registry)" \
 ft_section faults "fault injection" \
     t --features "$features" --test fault_injection -- --nocapture
 ft_section misuse "misuse guard (handle-registry; stream items and handles too)" \
-    t --features "$features" --test misuse --test stream -- --nocapture
+    t --features "$features" --test misuse --test stream --test hostile_c_abi -- --nocapture
 section_once shutdown "shutdown with running tasks" \
     t --test shutdown -- --nocapture
 ft_section loom "loom models" bash scripts/loom.sh

@@ -12,7 +12,10 @@
 //! deadline gets its own timer and thread (the parent's thread does not
 //! exist there). Deadlines armed before the fork do not fire in the child
 //! (nor do the parent's tasks run there). Shutdown: the thread holds no
-//! token alive and runs no user code, so a process may exit while it sleeps.
+//! token alive, so a process may exit while it sleeps. User code it runs:
+//! the wakers that a cancel wakes (futures awaiting `when_cancelled`, async
+//! tasks and their executors), as any `cancel` does on its caller's thread;
+//! their panics are contained by the cancel.
 //!
 //! [`TaskHandle::cancel_after`]: crate::task::TaskHandle::cancel_after
 

@@ -67,6 +67,7 @@ use crate::{
     },
     status::classify,
     task::{CancellationToken, Progress, Task, TaskHandle, TaskStatus},
+    unwind::{catch, drop_contained},
 };
 
 /// The capacity of a stream whose task does not choose one.
@@ -211,11 +212,19 @@ pub(crate) enum Next<I> {
 /// Dropping it cancels the task and drops the items still buffered (each
 /// exactly once); items emitted afterwards are dropped by the failing
 /// `emit`.
+///
+/// `#[repr(C)]` with its task's handle first, so with the task's token at
+/// offset 0: `ffi_tasks_handle_cancel_after` takes a handle of any task
+/// type, streams included, and reaches the token through that.
+#[repr(C)]
 pub struct StreamHandle<I> {
     task: TaskHandle<()>,
     chan: Arc<Channel<I>>,
     ended: Mutex<Option<Ended>>,
 }
+
+const _: () = assert!(std::mem::offset_of!(StreamHandle<u8>, task) == 0);
+const _: () = assert!(std::mem::offset_of!(StreamHandle<[u64; 3]>, task) == 0);
 
 impl<I> fmt::Debug for StreamHandle<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -391,12 +400,25 @@ impl<I: Send + 'static> StreamHandle<I> {
             .wait_with_status(None)
             .expect("an untimed wait only returns once the task is done");
         let (status, kind) = classify(&outcome);
-        let failure = outcome.err().map(|error| (kind, error));
+        // Kept as text to give again; the error's `Display` is user code: if
+        // it panics, that panic is the stream's end from the first read on
+        // (as LAST_ERROR reports it for a task), not a panic out of `next`
+        // that leaves later reads nothing to give.
+        let failure = outcome
+            .err()
+            .map(|error| match catch(|| format!("{error:#}")) {
+                Ok(message) => ((kind, message), (kind, error)),
+                Err(panic) => {
+                    let _ = drop_contained(error);
+                    let error = Error::new(panic).context("formatting an error panicked");
+                    let message = format!("{error:#}");
+                    ((ErrorKind::Panicked, message), (ErrorKind::Panicked, error))
+                }
+            });
+        let (kept, failure) = failure.unzip();
         *ended = Some(Ended {
             status,
-            failure: failure
-                .as_ref()
-                .map(|(kind, error)| (*kind, format!("{error:#}"))),
+            failure: kept,
         });
         failure
     }
@@ -415,24 +437,40 @@ impl<I: Send + 'static> StreamHandle<I> {
     /// already would not; otherwise on the producer's thread, or when the
     /// handle is dropped, whichever comes first. One at a time:
     /// an [`InvalidArgument`](crate::error::InvalidArgument) error while one
-    /// is registered. It must not block.
+    /// is registered. It must not block. A panic in it is caught and
+    /// discarded, wherever it runs.
     pub fn on_ready<F>(&self, callback: F) -> Result<(), Error>
     where
         F: FnOnce() + Send + 'static,
     {
-        if self.chan.on_ready(Box::new(callback)) {
-            Ok(())
-        } else {
-            Err(crate::error::InvalidArgument(
-                "a ready callback is already registered for this stream".into(),
-            )
-            .into())
-        }
+        register_ready(&self.chan, Box::new(callback))
+    }
+
+    /// The buffer, owned: what the C ABI registers a ready callback on, so
+    /// that a callback run at once may destroy the handle (nothing borrows
+    /// the handle while it runs).
+    pub(crate) fn channel(&self) -> Arc<Channel<I>> {
+        self.chan.clone()
     }
 
     /// How many items are buffered now.
     pub fn buffered(&self) -> usize {
         self.chan.len()
+    }
+}
+
+/// [`StreamHandle::on_ready`] on `chan`.
+pub(crate) fn register_ready<I>(
+    chan: &Channel<I>,
+    callback: Box<dyn FnOnce() + Send>,
+) -> Result<(), Error> {
+    if chan.on_ready(callback) {
+        Ok(())
+    } else {
+        Err(crate::error::InvalidArgument(
+            "a ready callback is already registered for this stream".into(),
+        )
+        .into())
     }
 }
 
@@ -470,7 +508,16 @@ impl<I> StreamHandle<I> {
 impl<I> Drop for StreamHandle<I> {
     fn drop(&mut self) {
         self.task.cancel();
-        self.chan.detach();
+        // A buffered item's `Drop` is user code: its panic reaches the
+        // caller (the C ABI's `handle_destroy` reports it as PANICKED) once
+        // every item is dropped, except while this thread already unwinds,
+        // where a second panic would abort the process.
+        if let Some(panic) = self.chan.detach() {
+            if !std::thread::panicking() {
+                // Already reported by the panic hook: resumed, not raised.
+                std::panic::resume_unwind(Box::new(panic.message));
+            }
+        }
     }
 }
 

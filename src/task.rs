@@ -322,23 +322,38 @@ impl<T> TaskHandle<T> {
     where
         F: FnOnce() + Send + 'static,
     {
-        // Refused, the callback is dropped unrun: its captures' `Drop` too
-        // is contained, as when it runs (`run_callback`).
-        let callback = DropContained::new(callback);
-        match self
-            .completion
-            .set_callback(Box::new(move || (callback.into_inner())()))
-        {
-            Ok(None) => Ok(()),
-            Ok(Some(now)) => {
-                run_callback(now);
-                Ok(())
-            }
-            Err(CallbackAlreadySet) => Err(InvalidArgument(
-                "a completion callback is already registered for this task".into(),
-            )
-            .into()),
+        register_on_complete(&self.completion, callback)
+    }
+
+    /// The completion slot, owned: what the C ABI registers a callback on,
+    /// so that a callback run at once may destroy or consume the handle
+    /// (nothing borrows the handle while it runs).
+    pub(crate) fn completion(&self) -> Arc<Completion<T>> {
+        self.completion.clone()
+    }
+}
+
+/// [`TaskHandle::on_complete`] on `completion`.
+pub(crate) fn register_on_complete<T, F>(
+    completion: &Completion<T>,
+    callback: F,
+) -> Result<(), Error>
+where
+    F: FnOnce() + Send + 'static,
+{
+    // Refused, the callback is dropped unrun: its captures' `Drop` too
+    // is contained, as when it runs (`run_callback`).
+    let callback = DropContained::new(callback);
+    match completion.set_callback(Box::new(move || (callback.into_inner())())) {
+        Ok(None) => Ok(()),
+        Ok(Some(now)) => {
+            run_callback(now);
+            Ok(())
         }
+        Err(CallbackAlreadySet) => Err(InvalidArgument(
+            "a completion callback is already registered for this task".into(),
+        )
+        .into()),
     }
 }
 

@@ -237,7 +237,9 @@ impl WaitSet {
     /// after dropping the set), that is readable exactly while a finished
     /// member's tag is queued (level-triggered). Do not read from it: drain
     /// the set with `wait(Some(Duration::ZERO))` instead. After the set is
-    /// dropped it is never readable again. Each call returns a new
+    /// dropped it is never readable again on Linux (an eventfd); on other
+    /// Unix systems (a pipe, whose write end closes with the set) it reports
+    /// end-of-file, so stop watching it first. Each call returns a new
     /// descriptor sharing the same readiness.
     ///
     /// Unix only: on Windows, which has no such descriptor, it fails with an

@@ -546,6 +546,11 @@ fn ten_thousand_pending_tasks_hold_no_threads() {
         assert_eq!(kind_of(outcome), ErrorKind::Cancelled);
     }
     t.dropped.wait_for(TASKS);
+    // A worker counts a job after publishing its outcome: a counter, so
+    // re-checked until it holds.
+    eventually("the pool counted every cancel", || {
+        pool.stats().cancelled == TASKS as u64
+    });
     let stats = pool.stats();
     assert!(stats.peak_threads <= 2, "{stats:?}");
     assert_eq!(stats.cancelled, TASKS as u64);

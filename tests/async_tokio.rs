@@ -4,7 +4,9 @@
 //! `TaskHandle::spawn_async_on` (tokio's scheduler polls the future) and
 //! through `TokioExecutor` (the built-in driver's polls run on the runtime);
 //! a cancel of a task asleep on a tokio timer; a runtime shut down under a
-//! pending task; a panic while polling.
+//! pending task, or before the first poll, or already at spawn; futures
+//! whose `Drop` panics or spawns while their runtime shuts down; a panic
+//! while polling.
 
 mod core_support;
 
@@ -233,4 +235,119 @@ fn a_panic_while_polling_on_tokio_is_panicked() {
     let error = handle.wait_timeout(PATIENCE).expect("ended").unwrap_err();
     assert_eq!(ErrorKind::of(&error), ErrorKind::Panicked);
     assert!(format!("{error:#}").contains("boom on tokio"), "{error:#}");
+}
+
+// ---- hostile runtimes: shut down before the first poll, futures whose
+// `Drop` panics or spawns while the runtime shuts down -----------------------
+
+#[test]
+fn spawning_on_a_runtime_already_shut_down_ends_spawn_failed() {
+    let rt = runtime();
+    let handle = rt.handle().clone();
+    drop(rt);
+    let task = sleep(Duration::from_secs(3600), 0);
+    let h = TaskHandle::spawn_async_on(task.clone(), CancellationToken::new(), &handle);
+    let outcome = h.wait_timeout(PATIENCE).expect("ended at once");
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+    assert_eq!(task.dropped.get(), 0, "never started");
+}
+
+#[test]
+fn a_current_thread_runtime_dropped_before_the_first_poll_ends_spawn_failed() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    let task = sleep(Duration::from_secs(3600), 0);
+    let h = TaskHandle::spawn_async_on(task.clone(), CancellationToken::new(), rt.handle());
+    assert!(h.wait_timeout(Duration::ZERO).is_none(), "nobody drives it");
+    drop(rt);
+    let outcome = h.wait_timeout(PATIENCE).expect("ended with the runtime");
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+}
+
+/// Pending until dropped; its `Drop` runs `on_drop`.
+#[derive(Clone)]
+struct Hostile {
+    started: Counter,
+    on_drop: std::sync::Arc<dyn Fn() + Send + Sync>,
+}
+
+struct RunOnDrop(std::sync::Arc<dyn Fn() + Send + Sync>);
+
+impl Drop for RunOnDrop {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+impl AsyncTask for Hostile {
+    type Output = u64;
+
+    #[allow(clippy::manual_async_fn)]
+    fn run(
+        &self,
+        _: CancellationToken,
+    ) -> impl Future<Output = Result<u64, Error>> + Send + 'static {
+        let (started, guard) = (self.started.clone(), RunOnDrop(self.on_drop.clone()));
+        async move {
+            let _guard = guard;
+            started.bump();
+            std::future::pending::<()>().await;
+            Ok(0)
+        }
+    }
+}
+
+#[test]
+fn a_future_whose_drop_panics_at_runtime_shutdown_ends_spawn_failed() {
+    let rt = runtime();
+    let task = Hostile {
+        started: Counter::new(),
+        on_drop: std::sync::Arc::new(|| panic!("a future's drop panicked on purpose")),
+    };
+    let h = TaskHandle::spawn_async_on(task.clone(), CancellationToken::new(), rt.handle());
+    task.started.wait_for(1);
+    rt.shutdown_timeout(PATIENCE);
+    let outcome = h.wait_timeout(PATIENCE).expect("ended with the runtime");
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+}
+
+#[test]
+fn a_future_whose_drop_spawns_on_its_shutting_down_runtime() {
+    let rt = runtime();
+    let spawned: std::sync::Arc<std::sync::Mutex<Option<TaskHandle<u64>>>> = Default::default();
+    let slot = spawned.clone();
+    let runtime_handle = rt.handle().clone();
+    let task = Hostile {
+        started: Counter::new(),
+        on_drop: std::sync::Arc::new(move || {
+            let again = sleep(Duration::from_secs(3600), 0);
+            let h = TaskHandle::spawn_async_on(again, CancellationToken::new(), &runtime_handle);
+            *slot.lock().unwrap() = Some(h);
+        }),
+    };
+    let h = TaskHandle::spawn_async_on(task.clone(), CancellationToken::new(), rt.handle());
+    task.started.wait_for(1);
+    rt.shutdown_timeout(PATIENCE);
+    let outcome = h.wait_timeout(PATIENCE).expect("ended with the runtime");
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+    let inner = spawned.lock().unwrap().take().expect("spawned in the drop");
+    let outcome = inner
+        .wait_timeout(PATIENCE)
+        .expect("refused by the runtime");
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+}
+
+#[test]
+fn tokio_executor_on_a_runtime_already_shut_down_ends_spawn_failed() {
+    let rt = runtime();
+    let executor = TokioExecutor::new(rt.handle().clone());
+    drop(rt);
+    let task = sleep(Duration::from_secs(3600), 0);
+    let outcome =
+        match TaskHandle::spawn_async_with(task.clone(), CancellationToken::new(), executor) {
+            // Accepted, then dropped unrun by the runtime.
+            Ok(handle) => handle.wait_timeout(PATIENCE).expect("ended at once"),
+            Err(refused) => Err(refused),
+        };
+    assert_eq!(ErrorKind::of(&outcome.unwrap_err()), ErrorKind::SpawnFailed);
+    assert_eq!(task.dropped.get(), 0, "never started");
 }

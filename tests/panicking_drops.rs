@@ -89,6 +89,9 @@ pub enum How {
     LoudError,
     /// Blocks until cancelled, then `Err(LoudError)`.
     LoudErrorWhenCancelled,
+    /// Blocks until cancelled and then until the counter is bumped, then
+    /// `Err(LoudError)`: the test decides when the task ends.
+    LoudErrorWhenCancelledAndReleased(&'static Counter),
     /// `panic_any` with a payload whose `Drop` panics.
     LoudPayload,
     /// `Ok(Loud)`.
@@ -125,6 +128,11 @@ impl Task for Fails {
             How::LoudError => Err(Error::new(LoudError(self.loud())).context("outer")),
             How::LoudErrorWhenCancelled => {
                 assert!(token.wait_cancelled(PATIENCE), "never cancelled");
+                Err(Error::new(LoudError(self.loud())))
+            }
+            How::LoudErrorWhenCancelledAndReleased(release) => {
+                assert!(token.wait_cancelled(PATIENCE), "never cancelled");
+                release.wait_for(1);
                 Err(Error::new(LoudError(self.loud())))
             }
             How::LoudPayload => panic_with_loud_payload(self.dropped),
@@ -300,7 +308,11 @@ fn an_untaken_error_is_dropped_once_and_contained() {
 
 #[test]
 fn an_untaken_error_dropped_by_the_worker_is_contained() {
-    let task = Fails::new(How::LoudErrorWhenCancelled);
+    // Released only after the handle is gone: otherwise the task may end
+    // between the destroy's cancel and its letting go of the handle, and
+    // the destroy drops the error itself (and reports its panic).
+    let release = leaked_counter();
+    let task = Fails::new(How::LoudErrorWhenCancelledAndReleased(release));
     // SAFETY: valid task; the handle is consumed by handle_destroy.
     unsafe {
         let h = fails_spawn(&task);
@@ -309,6 +321,7 @@ fn an_untaken_error_dropped_by_the_worker_is_contained() {
         fails_handle_destroy(h);
         assert_no_error();
     }
+    release.bump();
     task.dropped.wait_for(1);
     // The pool still works.
     assert!(TaskHandle::spawn(Fails::new(How::LoudOutput))

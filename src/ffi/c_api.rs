@@ -129,8 +129,13 @@ pub unsafe extern "C" fn ffi_tasks_token_child(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffi_tasks_token_cancel(token: *const CancellationToken) {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { token_ref(token) }?.cancel();
+        // SAFETY: forwarded from this function's contract. A clone: a
+        // completion callback the cancel runs (on an executor that runs jobs
+        // inline) may destroy `token`, or set LAST_ERROR (this call
+        // succeeded).
+        let token = unsafe { token_ref(token) }?.clone();
+        token.cancel();
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }

@@ -148,7 +148,7 @@ pub unsafe fn wait_timeout<O>(handle: *mut TaskHandle<O>, timeout_ms: u64) -> *m
 ///
 /// `handle` is null or a live handle; `callback` is safe to call from any
 /// thread with `user_data`.
-pub unsafe fn on_complete<O>(
+pub unsafe fn on_complete<O: 'static>(
     handle: *mut TaskHandle<O>,
     callback: CompletionCallback,
     user_data: *mut c_void,

@@ -1,6 +1,6 @@
 //! The misuse guard: with the `handle-registry` feature every handle pointer
-//! returned by `spawn` is recorded, with its handle type, until it is
-//! destroyed or consumed, and every call checks its handle against the record
+//! returned by `spawn` (and every stream item and wait set) is recorded,
+//! with its type, until it is destroyed or consumed, and every call checks its handle against the record
 //! first. A destroyed, consumed or forged pointer, or a live handle passed to
 //! another task type's functions (a handle of a different output type), is
 //! then an [`InvalidHandle`] error instead of undefined behaviour.
@@ -25,36 +25,46 @@ mod imp {
         sync::{Mutex, MutexGuard},
     };
 
-    /// Live handle addresses and the type each one points to (`type_name`
-    /// rather than `TypeId`, which would need `'static` output types).
-    fn live() -> MutexGuard<'static, HashMap<usize, &'static str>> {
-        static LIVE: OnceLock<Mutex<HashMap<usize, &'static str>>> = OnceLock::new();
+    /// A live address: the type it points to (`type_name` rather than
+    /// `TypeId`, which would need `'static` output types), and whether it
+    /// is a task handle (not a stream item).
+    type Record = (&'static str, bool);
+
+    /// Live addresses and their records.
+    fn live() -> MutexGuard<'static, HashMap<usize, Record>> {
+        static LIVE: OnceLock<Mutex<HashMap<usize, Record>>> = OnceLock::new();
         lock(LIVE.get_or_init(Default::default))
     }
 
+    /// Records a task handle (of any task type, stream handles included).
     pub(crate) fn insert<H>(addr: usize) {
-        live().insert(addr, type_name::<H>());
+        live().insert(addr, (type_name::<H>(), true));
+    }
+
+    /// Records a pointer that is no task handle (a stream item, a wait
+    /// set): only its own type's functions accept it, never `check_any`.
+    pub(crate) fn insert_other<H>(addr: usize) {
+        live().insert(addr, (type_name::<H>(), false));
     }
 
     pub(crate) fn check<H>(addr: usize) -> Result<(), InvalidHandle> {
         match live().get(&addr) {
-            Some(ty) if *ty == type_name::<H>() => Ok(()),
+            Some((ty, _)) if *ty == type_name::<H>() => Ok(()),
             _ => Err(InvalidHandle(addr)),
         }
     }
 
     /// Whether `addr` is a live handle of any task type.
     pub(crate) fn check_any(addr: usize) -> Result<(), InvalidHandle> {
-        if live().contains_key(&addr) {
-            Ok(())
-        } else {
-            Err(InvalidHandle(addr))
+        match live().get(&addr) {
+            Some((_, true)) => Ok(()),
+            _ => Err(InvalidHandle(addr)),
         }
     }
 
     pub(crate) fn remove<H>(addr: usize) -> Result<(), InvalidHandle> {
         match live().entry(addr) {
-            Entry::Occupied(e) if *e.get() == type_name::<H>() => {
+            Entry::Occupied(e) if e.get().0 == type_name::<H>() => {
                 e.remove();
                 Ok(())
             }
@@ -72,6 +82,9 @@ mod imp {
     pub(crate) fn insert<H>(_addr: usize) {}
 
     #[inline(always)]
+    pub(crate) fn insert_other<H>(_addr: usize) {}
+
+    #[inline(always)]
     pub(crate) fn check<H>(_addr: usize) -> Result<(), InvalidHandle> {
         Ok(())
     }
@@ -87,7 +100,7 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{check, check_any, insert, remove};
+pub(crate) use imp::{check, check_any, insert, insert_other, remove};
 
 /// Whether this build detects invalid handles.
 pub(crate) const ENABLED: bool = cfg!(feature = "handle-registry");

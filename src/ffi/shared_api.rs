@@ -18,22 +18,27 @@ use crate::{
 
 /// What the shared shims need of a handle exported to C.
 pub trait CHandle: Sized {
-    /// Asks the task to stop.
-    fn cancel(&self);
+    /// The task's token.
+    fn token(&self) -> &CancellationToken;
     /// Whether the task was cancelled.
     fn cancelled(&self) -> bool;
     /// The task's status.
     fn status(&self) -> TaskStatus;
     /// The task's last reported progress.
     fn progress(&self) -> Progress;
-    /// Registers the handle's one callback (`on_complete` for a task,
-    /// `on_ready` for a stream).
-    fn register<F: FnOnce() + Send + 'static>(&self, callback: F) -> Result<(), Error>;
+    /// What registers the handle's one callback (`on_complete` for a task,
+    /// `on_ready` for a stream). It owns what the callback goes on, apart
+    /// from the handle: a callback run at once may destroy or consume the
+    /// handle, so nothing may borrow the handle while it runs.
+    fn registrar(&self) -> Registrar;
 }
 
-impl<O> CHandle for TaskHandle<O> {
-    fn cancel(&self) {
-        TaskHandle::cancel(self);
+/// See [`CHandle::registrar`].
+pub(crate) type Registrar = Box<dyn FnOnce(Box<dyn FnOnce() + Send>) -> Result<(), Error>>;
+
+impl<O: 'static> CHandle for TaskHandle<O> {
+    fn token(&self) -> &CancellationToken {
+        TaskHandle::token(self)
     }
     fn cancelled(&self) -> bool {
         TaskHandle::cancelled(self)
@@ -44,14 +49,15 @@ impl<O> CHandle for TaskHandle<O> {
     fn progress(&self) -> Progress {
         TaskHandle::progress(self)
     }
-    fn register<F: FnOnce() + Send + 'static>(&self, callback: F) -> Result<(), Error> {
-        self.on_complete(callback)
+    fn registrar(&self) -> Registrar {
+        let completion = self.completion();
+        Box::new(move |callback| crate::task::register_on_complete(&completion, callback))
     }
 }
 
 impl<I: Send + 'static> CHandle for StreamHandle<I> {
-    fn cancel(&self) {
-        StreamHandle::cancel(self);
+    fn token(&self) -> &CancellationToken {
+        StreamHandle::token(self)
     }
     fn cancelled(&self) -> bool {
         StreamHandle::cancelled(self)
@@ -62,8 +68,9 @@ impl<I: Send + 'static> CHandle for StreamHandle<I> {
     fn progress(&self) -> Progress {
         StreamHandle::progress(self)
     }
-    fn register<F: FnOnce() + Send + 'static>(&self, callback: F) -> Result<(), Error> {
-        self.on_ready(callback)
+    fn registrar(&self) -> Registrar {
+        let chan = self.channel();
+        Box::new(move |callback| crate::stream::register_ready(&chan, callback))
     }
 }
 
@@ -140,8 +147,13 @@ pub(super) unsafe fn spawn_from<T, H>(
 /// `handle` is null or a live handle.
 pub unsafe fn cancel<H: CHandle>(handle: *mut H) {
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { handle_ref(handle) }?.cancel();
+        // SAFETY: forwarded from this function's contract. A clone of the
+        // token: on an executor that runs jobs inline the cancel may run the
+        // task's completion callback, which may consume or destroy the
+        // handle (and set LAST_ERROR: this call succeeded).
+        let token = unsafe { handle_ref(handle) }?.token().clone();
+        token.cancel();
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }
@@ -209,18 +221,19 @@ pub(super) unsafe fn register<H: CHandle>(
     unsafe impl Send for UserData {}
 
     guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let handle = unsafe { handle_ref(handle) }?;
+        // SAFETY: forwarded from this function's contract. Only the slot is
+        // kept: a callback run at once may destroy or consume the handle.
+        let register = unsafe { handle_ref(handle) }?.registrar();
         let Some(callback) = callback else {
             return Err(NullPointer("callback").into());
         };
         let data = UserData(user_data);
-        handle.register(move || {
+        register(Box::new(move || {
             let data = data;
             // SAFETY: the caller promised `callback` is callable with
             // `user_data` from any thread, exactly once.
             unsafe { callback(data.0) }
-        })?;
+        }))?;
         // The callback may have run right now, on this thread, and called
         // functions that set LAST_ERROR; this call succeeded, so clear it.
         crate::last_error::clear_last_error();
@@ -239,6 +252,10 @@ pub unsafe fn handle_destroy<H>(handle: *mut H) {
     guard(|| {
         // SAFETY: forwarded from this function's contract.
         drop(unsafe { handle_take(handle) }?);
+        // The cancel may have run a callback that set LAST_ERROR (an
+        // executor running jobs inline; a stream's ready callback); this
+        // call succeeded.
+        crate::last_error::clear_last_error();
         Ok(())
     })
 }

@@ -98,7 +98,7 @@ fn deliver<I>(next: Next<I>) -> Result<*mut I, Error> {
             // Zero-sized items all share one dangling address, and freeing
             // one twice frees nothing: only real allocations are recorded.
             if size_of::<I>() != 0 {
-                registry::insert::<Item<I>>(ptr as usize);
+                registry::insert_other::<Item<I>>(ptr as usize);
             }
             Ok(ptr)
         }

@@ -55,6 +55,7 @@ unsafe fn set_ref<'a>(ws: *const WaitSet) -> Result<&'a WaitSet, Error> {
     if ws.is_null() {
         return Err(NullPointer("ws").into());
     }
+    super::registry::check::<WaitSet>(ws as usize)?;
     // SAFETY: non-null and live by the caller's contract.
     Ok(unsafe { &*ws })
 }
@@ -67,13 +68,19 @@ fn timeout_of(timeout_ms: i64) -> Option<Duration> {
 /// A new, empty wait set. Free it with `ffi_tasks_waitset_destroy`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ffi_tasks_waitset_new() -> *mut WaitSet {
-    guard(|| Ok(Box::into_raw(Box::new(WaitSet::new()))))
+    guard(|| {
+        let ws = Box::into_raw(Box::new(WaitSet::new()));
+        super::registry::insert_other::<WaitSet>(ws as usize);
+        Ok(ws)
+    })
 }
 
 /// Destroys the set. Members still running stay running (their handles are
 /// untouched); when they finish, nothing happens. Descriptors from
-/// `ffi_tasks_waitset_fd` stay open, owned by the caller, and are never
-/// readable again. No other call on `ws` may run concurrently or follow.
+/// `ffi_tasks_waitset_fd` stay open, owned by the caller; on Linux they are
+/// never readable again, elsewhere (a pipe whose write end closes) they
+/// report end-of-file: stop watching them first. No other call on `ws` may
+/// run concurrently or follow.
 /// A null `ws` is a `NullPointer` error.
 ///
 /// # Safety
@@ -85,8 +92,9 @@ pub unsafe extern "C" fn ffi_tasks_waitset_destroy(ws: *mut WaitSet) {
         if ws.is_null() {
             return Err(NullPointer("ws").into());
         }
+        super::registry::remove::<WaitSet>(ws as usize)?;
         // SAFETY: from `Box::into_raw` in `ffi_tasks_waitset_new`, freed once
-        // by the caller's contract.
+        // by the caller's contract (checked by the registry when enabled).
         drop(unsafe { Box::from_raw(ws) });
         Ok(())
     })
@@ -321,9 +329,11 @@ pub unsafe extern "C" fn ffi_tasks_token_cancel_after(
         if token.is_null() {
             return Err(NullPointer("token").into());
         }
-        // SAFETY: non-null and live by the caller's contract.
-        let token = unsafe { &*token };
+        // SAFETY: non-null and live by the caller's contract. A clone, as
+        // for `ffi_tasks_token_cancel`: a zero deadline cancels now.
+        let token = unsafe { &*token }.clone();
         token.cancel_after(Duration::from_millis(timeout_ms))?;
+        crate::last_error::clear_last_error();
         Ok(0)
     })
 }
@@ -350,8 +360,11 @@ pub unsafe extern "C" fn ffi_tasks_handle_cancel_after(
         // contract; it is `#[repr(C)]` with a `CancellationToken` as its
         // first field whatever `T` is (asserted in `task.rs`), so the
         // pointer is also a valid pointer to that token.
-        let token = unsafe { &*handle.cast::<CancellationToken>() };
+        // A clone, as for `ffi_tasks_token_cancel`: a zero deadline cancels
+        // now, which may run a callback that consumes the handle.
+        let token = unsafe { &*handle.cast::<CancellationToken>() }.clone();
         token.cancel_after(Duration::from_millis(timeout_ms))?;
+        crate::last_error::clear_last_error();
         Ok(0)
     })
 }

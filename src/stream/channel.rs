@@ -23,11 +23,13 @@ use std::{
 
 use crate::{
     cancel::{CancellationToken, Cancelled},
+    error::Panic,
     loom::{
         lock,
         sync::{Arc, Condvar, Mutex},
         time::Instant,
     },
+    unwind::{catch, drop_contained},
 };
 
 /// Most items allocated up front, whatever the capacity.
@@ -124,7 +126,7 @@ impl<T> Channel<T> {
             self.not_empty.notify_one();
         }
         if let Some(ready) = ready {
-            ready();
+            run_ready(ready);
         }
         Ok(Ok(()))
     }
@@ -141,7 +143,7 @@ impl<T> Channel<T> {
                 if wake_writer {
                     self.not_full.notify_one();
                 }
-                producers.into_iter().for_each(Waker::wake);
+                wake_all(producers);
                 Ok(item)
             }
             None => Err(state.closed),
@@ -199,7 +201,7 @@ impl<T> Channel<T> {
             return true;
         }
         drop(state);
-        callback();
+        run_ready(callback);
         true
     }
 
@@ -212,16 +214,18 @@ impl<T> Channel<T> {
         drop(state);
         self.not_empty.notify_all();
         self.not_full.notify_all();
-        producers.into_iter().for_each(Waker::wake);
+        wake_all(producers);
         if let Some(ready) = ready {
-            ready();
+            run_ready(ready);
         }
     }
 
     /// The consumer is gone: no more sends; the buffered items are dropped
     /// here, outside the lock, and a registered ready callback runs (so
     /// that whatever it owns is released; a read would not block now).
-    pub(crate) fn detach(&self) {
+    /// Every item is dropped even when some `Drop`s panic: the first such
+    /// panic is returned, the others discarded.
+    pub(crate) fn detach(&self) -> Option<Panic> {
         let mut state = lock(&self.state);
         state.detached = true;
         let items = std::mem::take(&mut state.items);
@@ -229,11 +233,19 @@ impl<T> Channel<T> {
         let producers = std::mem::take(&mut state.producers);
         drop(state);
         self.not_full.notify_all();
-        producers.into_iter().for_each(Waker::wake);
-        drop(items);
-        if let Some(ready) = ready {
-            ready();
+        wake_all(producers);
+        // One at a time: a second panicking `Drop` inside the unwind of a
+        // first (dropping the whole buffer at once) aborts the process.
+        let mut first = None;
+        for item in items {
+            if let Err(panic) = drop_contained(item) {
+                first.get_or_insert(panic);
+            }
         }
+        if let Some(ready) = ready {
+            run_ready(ready);
+        }
+        first
     }
 }
 
@@ -317,6 +329,23 @@ impl SendError {
             SendError::Cancelled | SendError::Closed => Cancelled.into(),
         }
     }
+}
+
+/// Wakes waiting async producers. A waker is another executor's code: its
+/// panic is contained (reported by the panic hook), so that it can neither
+/// take a popped item down with it nor stop the other wakes.
+fn wake_all(producers: Vec<Waker>) {
+    for waker in producers {
+        let _ = catch(move || waker.wake());
+    }
+}
+
+/// Runs a ready callback, wherever it runs (a producer's `emit`, the
+/// task's completion, the handle's drop, or at once for its registering
+/// caller): its panic is contained (the panic hook has reported it), as a
+/// completion callback's is.
+fn run_ready(ready: ReadyCallback) {
+    let _ = catch(ready);
 }
 
 /// Registered with the token while a producer blocks: wakes it on cancel.

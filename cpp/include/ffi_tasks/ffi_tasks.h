@@ -568,8 +568,10 @@ struct ffi_tasks_waitset *ffi_tasks_waitset_new(void);
 /**
  * Destroys the set. Members still running stay running (their handles are
  * untouched); when they finish, nothing happens. Descriptors from
- * `ffi_tasks_waitset_fd` stay open, owned by the caller, and are never
- * readable again. No other call on `ws` may run concurrently or follow.
+ * `ffi_tasks_waitset_fd` stay open, owned by the caller; on Linux they are
+ * never readable again, elsewhere (a pipe whose write end closes) they
+ * report end-of-file: stop watching them first. No other call on `ws` may
+ * run concurrently or follow.
  * A null `ws` is a `NullPointer` error.
  *
  * # Safety
