@@ -43,3 +43,18 @@ foreach(_test consumer_package consumer_subdirectory readme_quickstart)
       TIMEOUT 900)
   endif()
 endforeach()
+
+# crate_header_cases: the crate header generator on the crate sources users
+# write (impl shapes, comments, modules, paths, duplicates, macros, a missing
+# cbindgen), without building a crate: a few seconds
+# (tests/consumer/crate_header_cases.cmake).
+find_program(FFI_TASKS_CBINDGEN cbindgen HINTS "$ENV{CARGO_HOME}/bin" "$ENV{HOME}/.cargo/bin"
+             DOC "cbindgen CLI, for the headers of ffi_tasks_crate_header")
+add_test(NAME crate_header_cases
+  COMMAND "${CMAKE_COMMAND}" "-DCBINDGEN=${FFI_TASKS_CBINDGEN}"
+    "-DSCRIPT=${PROJECT_SOURCE_DIR}/cmake/FfiTasksCrateHeader.cmake"
+    "-DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/cpp/include"
+    "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/crate_header_cases"
+    "-DC_COMPILER=${CMAKE_C_COMPILER}" "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
+    -P "${PROJECT_SOURCE_DIR}/tests/consumer/crate_header_cases.cmake")
+set_tests_properties(crate_header_cases PROPERTIES LABELS "consumer;crate-header" TIMEOUT 300)
