@@ -234,6 +234,18 @@ function(ffi_tasks_link_bridge target scope crate)
     set(bridge ffi_tasks::bridge)
   endif()
   target_link_libraries("${target}" ${scope} ffi_tasks::headers)
+  # One Rust staticlib with the ffi_tasks crate per binary: two bring two
+  # copies of the core (two global pools, two handle registries) and of Rust's
+  # std. CMake stops at generate time when a binary links two (the value of
+  # FFI_TASKS_ONE_RUST_STATICLIB, the crate, then disagrees).
+  if(scope STREQUAL "INTERFACE" OR scope STREQUAL "PUBLIC")
+    set_property(TARGET "${target}" PROPERTY INTERFACE_FFI_TASKS_ONE_RUST_STATICLIB "${crate}")
+    set_property(TARGET "${target}" APPEND PROPERTY COMPATIBLE_INTERFACE_STRING
+                 FFI_TASKS_ONE_RUST_STATICLIB)
+  endif()
+  if(NOT scope STREQUAL "INTERFACE")
+    set_property(TARGET "${target}" PROPERTY FFI_TASKS_ONE_RUST_STATICLIB "${crate}")
+  endif()
   if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.24)
     string(JOIN "," group ${bridge} ${crate_bridges} ${archive})
     target_link_libraries("${target}" ${scope} "$<LINK_GROUP:RESCAN,${group}>")
