@@ -165,6 +165,9 @@ function(_ffi_tasks_associated_type out trait assoc task)
   set(type "${CMAKE_MATCH_2}")
   string(REGEX REPLACE "${ws}+" "" type "${type}")
   string(REGEX REPLACE "^(std|core)::(os::raw|ffi|primitive)::" "" type "${type}")
+  if(type STREQUAL "Self")
+    set(type "${task}")
+  endif()
   # A path to a type of the crate (`crate::types::Out`, `self::Out`,
   # `types::Out` for a module of the crate): C knows it by its last name.
   if(type MATCHES "^(crate|self|super)::([A-Za-z0-9_]+::)*([A-Za-z_][A-Za-z0-9_]*)$")

@@ -192,6 +192,15 @@ case(primitives
      EXPECT "FFI_TASKS_DECLARE_TASK(b, B, bool);" "FFI_TASKS_DECLARE_TASK(u, U, void);"
             "FFI_TASKS_DECLARE_TASK(i, I, int);")
 
+# `type Output = Self;`: the task type itself.
+set(self_output "${prelude}#[repr(C)]\n#[derive(Clone)]\npub struct Job { pub n: u64 }
+impl Task for Job {
+    type Output = Self;
+    fn run(&self, _t: &CancellationToken) -> Result<Self> { Ok(self.clone()) }
+}\n")
+case(self_output RECORDS "${job8}" FILES src/lib.rs self_output
+     EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, Job);")
+
 # A crate name with dashes (its module path has underscores).
 set(text11 "${prelude}${job_u64}")
 case(dashed_crate CRATE my-demo
