@@ -125,9 +125,23 @@ function(ffi_tasks_add_crate target)
     message(FATAL_ERROR "ffi_tasks_add_crate(${target}): FEATURES, PROFILE and CORROSION_ARGS "
                         "need MANIFEST_PATH (the crate is imported here)")
   endif()
+  # Corrosion names the target after the crate's library, whose name has
+  # underscores for the package's dashes (package `my-tasks`: `my_tasks`).
+  if(NOT TARGET "${arg_CRATE}" AND arg_CRATE MATCHES "-")
+    string(REPLACE "-" "_" lib_name "${arg_CRATE}")
+    if(TARGET "${lib_name}")
+      set(arg_CRATE "${lib_name}")
+      if(target STREQUAL arg_CRATE)
+        message(FATAL_ERROR "ffi_tasks_add_crate(${target}): the target name must differ from the "
+                            "crate's library name (Corrosion already names a target `${arg_CRATE}`)")
+      endif()
+    endif()
+  endif()
   if(NOT TARGET "${arg_CRATE}")
     message(FATAL_ERROR "ffi_tasks_add_crate(${target}): no target `${arg_CRATE}`: is it the "
-                        "crate's name, and does the crate have crate-type = [\"staticlib\"]?")
+                        "crate's name, and does the crate have crate-type = [\"staticlib\"]? "
+                        "(Corrosion names the target after the crate's library: its [lib] name, "
+                        "if it has one, with `_` for `-`)")
   endif()
   _ffi_tasks_mark_cxx_runtime("${arg_CRATE}")
   # ffi_tasks' feature options reach the crate's ffi_tasks dependency (which
