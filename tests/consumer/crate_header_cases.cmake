@@ -104,23 +104,23 @@ set(job8 "ffi_tasks-task-record|1|demo|job|Job|8|8|8|8;")
 task_impl(job_u64 Job u64)
 
 # The plain shape, in a folder whose path has spaces.
-set(text1 "${prelude}${job_u64}")
-case(plain RECORDS "${job8}" FILES src/lib.rs text1
+set(plain_src "${prelude}${job_u64}")
+case(plain RECORDS "${job8}" FILES src/lib.rs plain_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
 # The trait by its full path; `type Output` on several lines.
-set(text2 "#[repr(C)]\npub struct Job { pub n: u64 }
+set(full_path_src "#[repr(C)]\npub struct Job { pub n: u64 }
 impl ffi_tasks::task::Task for Job {
     type Output =
         u64;
     fn run(&self, _t: &ffi_tasks::task::CancellationToken) -> anyhow::Result<u64> { todo!() }
 }\n")
 case(full_path RECORDS "${job8}"
-     FILES src/lib.rs text2
+     FILES src/lib.rs full_path_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
 # `type Output` after the methods.
-set(text3 "${prelude}#[repr(C)]\npub struct Job { pub n: u64 }
+set(output_last_src "${prelude}#[repr(C)]\npub struct Job { pub n: u64 }
 impl Task for Job {
     fn run(&self, _t: &CancellationToken) -> Result<u64> {
         if self.n == 0 { return Ok(0); }
@@ -129,11 +129,11 @@ impl Task for Job {
     type Output = u64;
 }\n")
 case(output_last RECORDS "${job8}"
-     FILES src/lib.rs text3
+     FILES src/lib.rs output_last_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
 # A where-clause.
-set(text4 "${prelude}#[repr(C)]\npub struct Job { pub n: u64 }
+set(where_clause_src "${prelude}#[repr(C)]\npub struct Job { pub n: u64 }
 impl Task for Job
 where
     Job: Send + Sync,
@@ -142,33 +142,33 @@ where
     fn run(&self, _t: &CancellationToken) -> Result<u64> { todo!() }
 }\n")
 case(where_clause RECORDS "${job8}"
-     FILES src/lib.rs text4
+     FILES src/lib.rs where_clause_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
 # Comments and strings that read like an impl (before the real one).
-set(text5 "${prelude}/// Not this one: `impl Task for Job { type Output = u32; }`.
+set(comment_and_string_src "${prelude}/// Not this one: `impl Task for Job { type Output = u32; }`.
 /* nor impl Task for Job { type Output = u16; } */
 // impl Task for Job { type Output = i8; }
 pub const DOC: &str = \"impl Task for Job { type Output = u8; }\";
 pub const BRACE: char = '{';
 ${job_u64}")
 case(comment_and_string RECORDS "${job8}"
-     FILES src/lib.rs text5
+     FILES src/lib.rs comment_and_string_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
 # The impl in module files (src/tasks/mod.rs, src/more.rs).
 task_impl(other_u32 Other u32)
-set(text6 "pub mod more;\npub mod tasks;\n")
-set(text7 "${prelude}${job_u64}")
-set(text8 "${prelude}${other_u32}")
+set(module_files_lib "pub mod more;\npub mod tasks;\n")
+set(module_files_tasks_mod "${prelude}${job_u64}")
+set(module_files_more "${prelude}${other_u32}")
 case(module_files
      RECORDS "ffi_tasks-task-record|1|demo::tasks|job|Job|8|8|8|8;"
              "ffi_tasks-task-record|1|demo::more|other|Other|8|8|4|4;"
-     FILES src/lib.rs text6 src/tasks/mod.rs text7 src/more.rs text8
+     FILES src/lib.rs module_files_lib src/tasks/mod.rs module_files_tasks_mod src/more.rs module_files_more
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);" "FFI_TASKS_DECLARE_TASK(other, Other, uint32_t);")
 
 # Outputs that are paths to the crate's own types, and primitives.
-set(text9 "${prelude}pub mod types {
+set(output_path_src "${prelude}pub mod types {
     #[repr(C)]
     pub struct Out { pub a: u64, pub b: u64 }
 }
@@ -179,16 +179,16 @@ impl Task for Job {
 }\n")
 case(output_path
      RECORDS "ffi_tasks-task-record|1|demo|job|Job|8|8|16|8;"
-     FILES src/lib.rs text9
+     FILES src/lib.rs output_path_src
      EXPECT "} Out;" "FFI_TASKS_CHECK_LAYOUT(Out, 16, 8);" "FFI_TASKS_DECLARE_TASK(job, Job, Out);")
 task_impl(b_bool B bool)
 task_impl(u_unit U "()")
 task_impl(i_int I "std::os::raw::c_int")
-set(text10 "${prelude}${b_bool}${u_unit}${i_int}")
+set(primitives_src "${prelude}${b_bool}${u_unit}${i_int}")
 case(primitives
      RECORDS "ffi_tasks-task-record|1|demo|b|B|8|8|1|1;" "ffi_tasks-task-record|1|demo|u|U|8|8|0|1;"
              "ffi_tasks-task-record|1|demo|i|I|8|8|4|4;"
-     FILES src/lib.rs text10
+     FILES src/lib.rs primitives_src
      EXPECT "FFI_TASKS_DECLARE_TASK(b, B, bool);" "FFI_TASKS_DECLARE_TASK(u, U, void);"
             "FFI_TASKS_DECLARE_TASK(i, I, int);")
 
@@ -202,25 +202,25 @@ case(self_output RECORDS "${job8}" FILES src/lib.rs self_output
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, Job);")
 
 # A crate name with dashes (its module path has underscores).
-set(text11 "${prelude}${job_u64}")
+set(dashed_crate_src "${prelude}${job_u64}")
 case(dashed_crate CRATE my-demo
      RECORDS "ffi_tasks-task-record|1|my_demo|job|Job|8|8|8|8;"
-     FILES src/lib.rs text11
+     FILES src/lib.rs dashed_crate_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
 # Two task types with one name in two modules: C has one namespace.
 task_impl(job_u32 Job u32)
-set(text12 "pub mod a;\npub mod b;\n")
-set(text13 "${prelude}${job_u64}")
-set(text14 "${prelude}${job_u32}")
+set(same_name_two_modules_lib "pub mod a;\npub mod b;\n")
+set(same_name_two_modules_a "${prelude}${job_u64}")
+set(same_name_two_modules_b "${prelude}${job_u32}")
 case(same_name_two_modules
      RECORDS "ffi_tasks-task-record|1|demo::a|ja|a::Job|8|8|8|8;"
              "ffi_tasks-task-record|1|demo::b|jb|b::Job|8|8|4|4;"
-     FILES src/lib.rs text12 src/a.rs text13 src/b.rs text14
+     FILES src/lib.rs same_name_two_modules_lib src/a.rs same_name_two_modules_a src/b.rs same_name_two_modules_b
      ERROR "more than one `impl Task for Job`.*own name")
 
 # A task type made by a macro: nothing to read.
-set(text15 "${prelude}macro_rules! make_task {
+set(macro_made_src "${prelude}macro_rules! make_task {
     (\$name:ident) => {
         #[repr(C)]
         pub struct \$name { pub n: u64 }
@@ -232,24 +232,24 @@ set(text15 "${prelude}macro_rules! make_task {
 }
 make_task!(Job);\n")
 case(macro_made RECORDS "${job8}"
-     FILES src/lib.rs text15
+     FILES src/lib.rs macro_made_src
      ERROR "no `impl Task for Job`.*made by a macro")
 
 # A task type that is not #[repr(C)]: C cannot see its fields.
-set(text16 "${prelude}pub struct Job { pub n: u64 }
+set(not_repr_c_src "${prelude}pub struct Job { pub n: u64 }
 impl Task for Job {
     type Output = u64;
     fn run(&self, _t: &CancellationToken) -> Result<u64> { todo!() }
 }\n")
 case(not_repr_c RECORDS "${job8}"
-     FILES src/lib.rs text16
+     FILES src/lib.rs not_repr_c_src
      ERROR "Job.*#\\[repr\\(C\\)\\]")
 
 # cbindgen gone since configuring.
 set(saved "${CBINDGEN}")
 set(CBINDGEN "${root}/no such dir/cbindgen")
-set(text17 "${prelude}${job_u64}")
-case(cbindgen_missing RECORDS "${job8}" FILES src/lib.rs text17
+set(cbindgen_missing_src "${prelude}${job_u64}")
+case(cbindgen_missing RECORDS "${job8}" FILES src/lib.rs cbindgen_missing_src
      ERROR "cbindgen.*not found.*cargo install cbindgen")
 set(CBINDGEN "${saved}")
 
