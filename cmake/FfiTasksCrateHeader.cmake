@@ -132,7 +132,9 @@ set(path "([A-Za-z0-9_]+::)*")
 #   no such impl, or more than one.
 function(_ffi_tasks_associated_type out trait assoc task)
   set(head "(^|[^A-Za-z0-9_])impl(<[^{>]*>)?${ws}+${path}(Async)?${trait}${ws}+for${ws}+${path}${task}(${ws}+where[^{]*)?${ws}*{")
-  string(REGEX MATCHALL "${head}" impls "${code}")
+  # Counted through a marker: a match may hold a `;`, which would split a list.
+  string(REGEX REPLACE "${head}" "\\1\n@ffi_tasks_impl@\n" marked "${code}")
+  string(REGEX MATCHALL "@ffi_tasks_impl@" impls "${marked}")
   list(LENGTH impls count)
   if(count EQUAL 0)
     message(FATAL_ERROR "${header_name}: found no `impl ${trait} for ${task}` (or `impl Async${trait}`) "

@@ -132,6 +132,14 @@ case(output_last RECORDS "${job8}"
      FILES src/lib.rs output_last_src
      EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
 
+# An impl right after a `;` on the same line.
+set(after_semicolon_src "${prelude}#[repr(C)]\npub struct Job { pub n: u64 } pub const N: u8 = 1;impl Task for Job {
+    type Output = u64;
+    fn run(&self, _t: &CancellationToken) -> Result<u64> { todo!() }
+}\n")
+case(after_semicolon RECORDS "${job8}" FILES src/lib.rs after_semicolon_src
+     EXPECT "FFI_TASKS_DECLARE_TASK(job, Job, uint64_t);")
+
 # A where-clause.
 set(where_clause_src "${prelude}#[repr(C)]\npub struct Job { pub n: u64 }
 impl Task for Job
