@@ -47,6 +47,9 @@
 #       The linking step of ffi_tasks_add_crate, for a crate you imported
 #       yourself: headers + bridge + staticlib, bridge and staticlib in one
 #       link group.
+#       Each target it links carries the crate's name as the compatible
+#       interface property FFI_TASKS_ONE_RUST_STATICLIB: a binary that links
+#       two Rust staticlibs with the ffi_tasks core stops the configure.
 #
 #   ffi_tasks_target_warnings(<target>)
 #       -Wall -Wextra -Wpedantic (and -Werror when FFI_TASKS_WERROR is on,
