@@ -21,7 +21,7 @@ if(FFI_TASKS_INSTALL)
   add_test(NAME consumer_package
     COMMAND "${CMAKE_COMMAND}" -DMODE=package ${_ffi_tasks_downstream_common}
       "-DMAIN_BUILD_DIR=${PROJECT_BINARY_DIR}"
-      "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/package"
+      "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/package with spaces"
       "-DLIBDIR=${CMAKE_INSTALL_LIBDIR}"
       -P "${PROJECT_SOURCE_DIR}/tests/consumer/run_consumer.cmake")
 endif()
@@ -43,3 +43,29 @@ foreach(_test consumer_package consumer_subdirectory readme_quickstart)
       TIMEOUT 900)
   endif()
 endforeach()
+
+# crate_header_cases: the crate header generator on the crate sources users
+# write (impl shapes, comments, modules, paths, duplicates, macros, a missing
+# cbindgen), without building a crate: a few seconds
+# (tests/consumer/crate_header_cases.cmake).
+find_program(FFI_TASKS_CBINDGEN cbindgen HINTS "$ENV{CARGO_HOME}/bin" "$ENV{HOME}/.cargo/bin"
+             DOC "cbindgen CLI, for the headers of ffi_tasks_crate_header")
+add_test(NAME crate_header_cases
+  COMMAND "${CMAKE_COMMAND}" "-DCBINDGEN=${FFI_TASKS_CBINDGEN}"
+    "-DSCRIPT=${PROJECT_SOURCE_DIR}/cmake/FfiTasksCrateHeader.cmake"
+    "-DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/cpp/include"
+    "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/crate_header_cases"
+    "-DC_COMPILER=${CMAKE_C_COMPILER}" "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
+    -P "${PROJECT_SOURCE_DIR}/tests/consumer/crate_header_cases.cmake")
+set_tests_properties(crate_header_cases PROPERTIES LABELS "consumer;crate-header" TIMEOUT 300)
+
+# consumer_twice: ffi_tasks added twice with add_subdirectory configures (the
+# second copy reused), and a program linking two Rust staticlibs with the
+# ffi_tasks core stops the configure (tests/consumer/twice/run_twice.cmake);
+# two configures, about 10 s.
+add_test(NAME consumer_twice
+  COMMAND "${CMAKE_COMMAND}" "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}" "-DGENERATOR=${CMAKE_GENERATOR}"
+    "-DC_COMPILER=${CMAKE_C_COMPILER}" "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
+    "-DWORK_DIR=${PROJECT_BINARY_DIR}/consumer/twice"
+    -P "${PROJECT_SOURCE_DIR}/tests/consumer/twice/run_twice.cmake")
+set_tests_properties(consumer_twice PROPERTIES LABELS "consumer;host-only" TIMEOUT 600)

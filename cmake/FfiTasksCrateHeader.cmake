@@ -14,9 +14,9 @@
 #      src/ffi/export_task.rs) with the module, the prefix, the task type and
 #      the size and alignment rustc gave the task and its output; read here
 #      as text (file(STRINGS)), so nothing built for the target is run;
-#   2. each task's Output type, from its `impl Task for T { type Output = O; ...}`
-#      (or `impl AsyncTask for T`)
-#      in the crate's sources (`type Output` must come before the methods);
+#   2. each task's Output type, from its one `impl Task for T { ... type
+#      Output = O; ... }` (or `impl AsyncTask for T`) in the crate's sources,
+#      read without comments and literals (docs/cmake.md lists the shapes);
 #   3. the C definitions of the task and output types and of the crate's own
 #      `#[no_mangle] extern "C"` functions: cbindgen, run on src/lib.rs;
 #   4. per type, a static assert that the C compiler's size and alignment are
@@ -36,6 +36,11 @@ foreach(var CBINDGEN CRATE SOURCE_DIR STATICLIB OUTPUT STAMP)
     message(FATAL_ERROR "FfiTasksCrateHeader.cmake: -D${var}=... is required")
   endif()
 endforeach()
+if(NOT EXISTS "${CBINDGEN}")
+  message(FATAL_ERROR "cbindgen not found at ${CBINDGEN} (gone since configuring?): "
+                      "`cargo install cbindgen --version 0.29.4 --locked`, then configure again "
+                      "(or set FFI_TASKS_CBINDGEN to its path)")
+endif()
 string(REPLACE "-" "_" crate_ident "${CRATE}")
 get_filename_component(header_name "${OUTPUT}" NAME)
 
@@ -87,7 +92,13 @@ foreach(source IN LISTS rust_sources)
   file(READ "${source}" text)
   string(APPEND sources_text "${text}\n")
 endforeach()
-
+# The code without its comments, string and char literals (one blank each), so
+# that a comment or a string that reads like an impl is not taken for one and
+# braces count right. The leftmost match wins, so `"//"` is a string and
+# `// "` a comment.
+string(REGEX REPLACE
+  "\"([^\"\\\\]|\\\\.)*\"|//[^\n]*|/\\*([^*]|\\*+[^*/])*\\*+/|'([^'\\\\\n]|\\\\[^'\n]*)'"
+  " " code "${sources_text}")
 # Rust primitive -> C type (cbindgen's names, with usize_is_size_t).
 set(c_u8 uint8_t)
 set(c_u16 uint16_t)
@@ -114,22 +125,63 @@ set(c_c_float float)
 
 set(ws "[ \t\r\n]")
 set(path "([A-Za-z0-9_]+::)*")
-
-# The type that `impl <trait> for <task> { type <name> = T; ... }` (or
-# `impl Async<trait>`; `type <name>` before the methods) names, into
-# rust_type: white space removed, a leading std::os::raw:: or core::ffi::
-# dropped.
-macro(associated_type trait name)
-  if(NOT sources_text MATCHES
-     "impl${ws}+${path}(Async)?${trait}${ws}+for${ws}+${path}${task}${ws}*{[^}]*type${ws}+${name}${ws}*=${ws}*([^;]+);")
-    message(FATAL_ERROR "${header_name}: found no `impl ${trait} for ${task} { type ${name} = ...; }` "
-                        "(or `impl Async${trait} for ...`) "
-                        "under ${SOURCE_DIR}/src (write `type ${name}` before the methods)")
+# _ffi_tasks_associated_type(<out var> <Task|StreamTask> <Output|Item> <task type>)
+#   The type of `type <Output|Item> = ...;` in the crate's one
+#   `impl [path::](Async)<trait> for [path::]<task> [where ...] { ... }`,
+#   wherever it stands in the block; stops with what to write when there is
+#   no such impl, or more than one.
+function(_ffi_tasks_associated_type out trait assoc task)
+  set(head "(^|[^A-Za-z0-9_])impl(<[^{>]*>)?${ws}+${path}(Async)?${trait}${ws}+for${ws}+${path}${task}(${ws}+where[^{]*)?${ws}*{")
+  # Counted through a marker: a match may hold a `;`, which would split a list.
+  string(REGEX REPLACE "${head}" "\\1\n@ffi_tasks_impl@\n" marked "${code}")
+  string(REGEX MATCHALL "@ffi_tasks_impl@" impls "${marked}")
+  list(LENGTH impls count)
+  if(count EQUAL 0)
+    message(FATAL_ERROR "${header_name}: found no `impl ${trait} for ${task}` (or `impl Async${trait}`) "
+                        "under ${SOURCE_DIR}/src. The generator reads the crate's .rs files as written: "
+                        "a task type or impl made by a macro (or generated into OUT_DIR) cannot be read. "
+                        "Write `impl ${trait} for ${task} { type ${assoc} = ...; ... }` by hand, or export "
+                        "the task with the named form of export_task! (no header) and declare it yourself.")
+  elseif(count GREATER 1)
+    message(FATAL_ERROR "${header_name}: more than one `impl ${trait} for ${task}` under ${SOURCE_DIR}/src: "
+                        "C has one namespace for types, so every task type of the crate needs its own "
+                        "name (rename one, e.g. `pub struct ${task}2`).")
   endif()
-  set(rust_type "${CMAKE_MATCH_4}")
-  string(REGEX REPLACE "${ws}+" "" rust_type "${rust_type}")
-  string(REGEX REPLACE "^(std|core)::(os::raw|ffi)::" "" rust_type "${rust_type}")
-endmacro()
+  string(REGEX MATCH "${head}" impl_head "${code}")
+  string(FIND "${code}" "${impl_head}" at)
+  string(LENGTH "${impl_head}" length)
+  math(EXPR at "${at} + ${length}")
+  string(SUBSTRING "${code}" ${at} -1 body)
+  # Drop the nested blocks (method bodies), innermost first; what is left of
+  # the impl block runs up to its closing brace.
+  set(previous "")
+  while(NOT body STREQUAL previous)
+    set(previous "${body}")
+    string(REGEX REPLACE "{[^{}]*}" " " body "${body}")
+  endwhile()
+  string(REGEX MATCH "^[^}]*" body "${body}")
+  if(NOT body MATCHES "(^|[^A-Za-z0-9_])type${ws}+${assoc}${ws}*=${ws}*([^;]+);")
+    message(FATAL_ERROR "${header_name}: `impl ${trait} for ${task}` under ${SOURCE_DIR}/src has no "
+                        "`type ${assoc} = ...;` the generator can read: write it in the impl block itself.")
+  endif()
+  set(type "${CMAKE_MATCH_2}")
+  string(REGEX REPLACE "${ws}+" "" type "${type}")
+  string(REGEX REPLACE "^(std|core)::(os::raw|ffi|primitive)::" "" type "${type}")
+  if(type STREQUAL "Self")
+    set(type "${task}")
+  endif()
+  # A path to a type of the crate (`crate::types::Out`, `self::Out`,
+  # `types::Out` for a module of the crate): C knows it by its last name.
+  if(type MATCHES "^(crate|self|super)::([A-Za-z0-9_]+::)*([A-Za-z_][A-Za-z0-9_]*)$")
+    set(type "${CMAKE_MATCH_3}")
+  elseif(type MATCHES "^([A-Za-z_][A-Za-z0-9_]*)::([A-Za-z0-9_]+::)*([A-Za-z_][A-Za-z0-9_]*)$")
+    set(last "${CMAKE_MATCH_3}")
+    if(code MATCHES "(^|[^A-Za-z0-9_])mod${ws}+${CMAKE_MATCH_1}${ws}*[;{]")
+      set(type "${last}")
+    endif()
+  endif()
+  set(${out} "${type}" PARENT_SCOPE)
+endfunction()
 
 # kind_of_<prefix> and output_of_<prefix> for rust_type: <c_kind> when C can
 # name it (a primitive, or a plain name that is none of Rust's own types: a
@@ -154,11 +206,12 @@ foreach(prefix IN LISTS prefixes)
   set(task "${task_of_${prefix}}")
   list(APPEND exported_types "${task}")
   if(record_kind_of_${prefix} STREQUAL "stream")
-    # 2b. a stream task's Item.
-    associated_type(StreamTask Item)
+    # 2b. a stream task's Item, from its `impl (Async)StreamTask for T {
+    # type Item = I; ... }`.
+    _ffi_tasks_associated_type(rust_type StreamTask Item "${task}")
     classify_type(stream rust_stream)
   else()
-    associated_type(Task Output)
+    _ffi_tasks_associated_type(rust_type Task Output "${task}")
     if(rust_type STREQUAL "()")
       set(kind_of_${prefix} unit)
       set(output_of_${prefix} void)
@@ -199,6 +252,19 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${header_name}: cbindgen failed (${rc}) on ${SOURCE_DIR}/src/lib.rs:\n${err}")
 endif()
 file(READ "${body}" definitions)
+# Every task and output type must be defined there, or the layout checks below
+# would fail deep inside a macro on an unknown or incomplete type.
+foreach(type IN LISTS exported_types)
+  if(definitions MATCHES "typedef${ws}+struct${ws}+${type}${ws}+${type}${ws}*;")
+    message(FATAL_ERROR "${header_name}: `${type}` is not #[repr(C)], so C cannot see its fields: "
+                        "add #[repr(C)] to its definition (tasks and outputs cross the C ABI by value)")
+  endif()
+  if(NOT definitions MATCHES "[}A-Za-z0-9_*]${ws}+${type}${ws}*;")
+    message(FATAL_ERROR "${header_name}: cbindgen wrote no definition of `${type}`: it must be a pub "
+                        "#[repr(C)] type of the crate, in src/lib.rs or a module it declares with `mod` "
+                        "(not made by a macro, not under #[path], not behind a #[cfg] cbindgen cannot see)")
+  endif()
+endforeach()
 
 # ---- 4 and 5. layout checks and task declarations ------------------------------
 string(TOUPPER "${header_name}" guard)

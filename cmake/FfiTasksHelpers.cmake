@@ -47,6 +47,9 @@
 #       The linking step of ffi_tasks_add_crate, for a crate you imported
 #       yourself: headers + bridge + staticlib, bridge and staticlib in one
 #       link group.
+#       Each target it links carries the crate's name as the compatible
+#       interface property FFI_TASKS_ONE_RUST_STATICLIB: a binary that links
+#       two Rust staticlibs with the ffi_tasks core stops the configure.
 #
 #   ffi_tasks_target_warnings(<target>)
 #       -Wall -Wextra -Wpedantic (and -Werror when FFI_TASKS_WERROR is on,
@@ -125,9 +128,23 @@ function(ffi_tasks_add_crate target)
     message(FATAL_ERROR "ffi_tasks_add_crate(${target}): FEATURES, PROFILE and CORROSION_ARGS "
                         "need MANIFEST_PATH (the crate is imported here)")
   endif()
+  # Corrosion names the target after the crate's library, whose name has
+  # underscores for the package's dashes (package `my-tasks`: `my_tasks`).
+  if(NOT TARGET "${arg_CRATE}" AND arg_CRATE MATCHES "-")
+    string(REPLACE "-" "_" lib_name "${arg_CRATE}")
+    if(TARGET "${lib_name}")
+      set(arg_CRATE "${lib_name}")
+      if(target STREQUAL arg_CRATE)
+        message(FATAL_ERROR "ffi_tasks_add_crate(${target}): the target name must differ from the "
+                            "crate's library name (Corrosion already names a target `${arg_CRATE}`)")
+      endif()
+    endif()
+  endif()
   if(NOT TARGET "${arg_CRATE}")
     message(FATAL_ERROR "ffi_tasks_add_crate(${target}): no target `${arg_CRATE}`: is it the "
-                        "crate's name, and does the crate have crate-type = [\"staticlib\"]?")
+                        "crate's name, and does the crate have crate-type = [\"staticlib\"]? "
+                        "(Corrosion names the target after the crate's library: its [lib] name, "
+                        "if it has one, with `_` for `-`)")
   endif()
   _ffi_tasks_mark_cxx_runtime("${arg_CRATE}")
   # ffi_tasks' feature options reach the crate's ffi_tasks dependency (which
@@ -234,6 +251,18 @@ function(ffi_tasks_link_bridge target scope crate)
     set(bridge ffi_tasks::bridge)
   endif()
   target_link_libraries("${target}" ${scope} ffi_tasks::headers)
+  # One Rust staticlib with the ffi_tasks crate per binary: two bring two
+  # copies of the core (two global pools, two handle registries) and of Rust's
+  # std. CMake stops at generate time when a binary links two (the value of
+  # FFI_TASKS_ONE_RUST_STATICLIB, the crate, then disagrees).
+  if(scope STREQUAL "INTERFACE" OR scope STREQUAL "PUBLIC")
+    set_property(TARGET "${target}" PROPERTY INTERFACE_FFI_TASKS_ONE_RUST_STATICLIB "${crate}")
+    set_property(TARGET "${target}" APPEND PROPERTY COMPATIBLE_INTERFACE_STRING
+                 FFI_TASKS_ONE_RUST_STATICLIB)
+  endif()
+  if(NOT scope STREQUAL "INTERFACE")
+    set_property(TARGET "${target}" PROPERTY FFI_TASKS_ONE_RUST_STATICLIB "${crate}")
+  endif()
   if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.24)
     string(JOIN "," group ${bridge} ${crate_bridges} ${archive})
     target_link_libraries("${target}" ${scope} "$<LINK_GROUP:RESCAN,${group}>")

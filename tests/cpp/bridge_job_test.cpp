@@ -296,6 +296,80 @@ TEST(CppJobTest, CancellingAJobCancelsWhatItSpawnedUnderItsToken) {
       << "the inner TaskCancelled escapes the job, which therefore ends cancelled";
 }
 
+// A callable whose destructor throws (declared noexcept(false)): the job is
+// destroyed on a worker, inside Rust, where an escaping exception would end
+// the program. Its exception is the job's failure instead, rethrown as itself.
+struct ThrowsOnDestruction {
+  std::shared_ptr<int> armed = std::make_shared<int>(1);
+  ThrowsOnDestruction() = default;
+  ThrowsOnDestruction(ThrowsOnDestruction &&other) noexcept : armed(std::move(other.armed)) {}
+  ThrowsOnDestruction(const ThrowsOnDestruction &) = delete;
+  ThrowsOnDestruction &operator=(const ThrowsOnDestruction &) = delete;
+  ThrowsOnDestruction &operator=(ThrowsOnDestruction &&) = delete;
+  ~ThrowsOnDestruction() noexcept(false) {
+    if (armed && !std::uncaught_exceptions()) {
+      armed.reset();
+      throw ParseError("thrown by the destructor", 7);
+    }
+  }
+  int operator()(Token) const { return 5; }
+};
+
+TEST(CppJobTest, CallableThrowingFromItsDestructorFailsTheJob) {
+  auto handle = ffi_tasks::spawn(ThrowsOnDestruction{});
+  try {
+    (void)std::move(handle).wait();
+    ADD_FAILURE() << "the destructor's exception was lost";
+  } catch (const ParseError &e) {
+    EXPECT_STREQ(e.what(), "thrown by the destructor");
+    EXPECT_EQ(e.line, 7);
+  }
+}
+
+TEST(CppJobTest, CallableThrowingFromItsDestructorNeverRunIsContained) {
+  // A job the pool never ran (refused at shutdown, dropped by an executor) is
+  // destroyed by Rust through the CppJob's destructor: the callable's
+  // exception must stay there instead of ending the program.
+  auto state = std::make_shared<ffi_tasks::detail::job_state<int>>();
+  std::unique_ptr<ffi_tasks::bridge::CppJob> job =
+      std::make_unique<ffi_tasks::detail::callable_job<ThrowsOnDestruction, int>>(
+          ThrowsOnDestruction{}, state);
+  job.reset();
+  EXPECT_FALSE(state->finished.load());
+  EXPECT_FALSE(state->value.has_value());
+}
+
+int answer_job(Token) { return 42; }
+
+TEST(CppJobTest, FunctionPointerJob) { EXPECT_EQ(ffi_tasks::spawn(&answer_job).wait(), 42); }
+
+// Jobs that spawn a job and wait for it, nested: each waiting worker is one
+// more busy thread, and the pool must start another for the inner job.
+int nested(int depth) {
+  if (depth == 0) {
+    return 0;
+  }
+  return ffi_tasks::spawn([depth](Token) { return nested(depth - 1) + 1; }).wait();
+}
+
+TEST(CppJobTest, JobsWaitingForJobsTheySpawnedDoNotDeadlock) { EXPECT_EQ(nested(24), 24); }
+
+TEST(CppJobTest, CancellingAJobCancelsTheJobItWaitsFor) {
+  auto outer = ffi_tasks::spawn([](Token t) {
+    auto inner = ffi_tasks::spawn(
+        [](Token it) {
+          it.wait_cancelled(UINT64_MAX);
+          ffi_tasks::throw_if_cancelled(it);
+          return 1;
+        },
+        t);
+    return std::move(inner).wait();
+  });
+  std::thread canceller([&outer] { outer.cancel(); });
+  canceller.join();
+  EXPECT_THROW((void)std::move(outer).wait(), ffi_tasks::TaskCancelled);
+}
+
 #if FFI_TASKS_HAS_COROUTINES
 using test_support::Detached;
 

@@ -88,12 +88,20 @@ inline rust::String describe_current_exception() noexcept {
 }
 
 // The CppJob Rust runs: calls the callable once, keeps its value or its
-// exception in the shared state, and tells Rust how it ended.
+// exception in the shared state, and tells Rust how it ended. The callable is
+// destroyed in run(), right after the call: a destructor that throws
+// (noexcept(false)) then fails the job with its exception, rather than
+// escaping into Rust (which would end the program). A job destroyed unrun
+// (spawned under a cancelled token, or when the pool refused it) drops such
+// an exception: nobody waits for that job's outcome.
 template <class F, class T>
 class callable_job final : public ::ffi_tasks::bridge::CppJob {
  public:
   callable_job(F &&callable, std::shared_ptr<job_state<T>> state)
       : callable_(std::move(callable)), state_(std::move(state)) {}
+  callable_job(const callable_job &) = delete;
+  callable_job &operator=(const callable_job &) = delete;
+  ~callable_job() noexcept override { destroy_callable(); }
 
   std::uint8_t run(const CancellationToken &token, rust::String &error) noexcept override {
     std::uint8_t outcome = completed;
@@ -113,12 +121,39 @@ class callable_job final : public ::ffi_tasks::bridge::CppJob {
       error = describe_current_exception();
       outcome = failed;
     }
+    std::exception_ptr thrown = destroy_callable();
+    if (thrown && outcome == completed) {
+      state_->error = thrown;
+      try {
+        std::rethrow_exception(thrown);
+      } catch (...) {
+        error = describe_current_exception();
+      }
+      outcome = failed;
+    }
     state_->finished.store(true, std::memory_order_release);
     return outcome;
   }
 
  private:
-  F callable_;
+  // Destroys the callable (once) and returns what its destructor threw.
+  std::exception_ptr destroy_callable() noexcept {
+    if (!alive_) {
+      return nullptr;
+    }
+    alive_ = false;
+    try {
+      callable_.~F();
+    } catch (...) {
+      return std::current_exception();
+    }
+    return nullptr;
+  }
+
+  union {
+    F callable_;  // alive while alive_; destroyed by destroy_callable
+  };
+  bool alive_ = true;
   std::shared_ptr<job_state<T>> state_;
 };
 
