@@ -12,15 +12,11 @@
 #include <optional>
 #include <utility>
 
+#include "coroutine_support.hpp"
 #include "example_tasks.hpp"
 #include "ffi_tasks/ffi_tasks.hpp"
 #include "ffi_tasks/stream.hpp"
 #include "gtest_extra.hpp"
-
-#if FFI_TASKS_HAS_COROUTINES
-#include <coroutine>
-#include <exception>
-#endif
 
 FFI_TASKS_CPP_STREAM(counter, Counter, std::uint64_t);
 
@@ -66,19 +62,7 @@ TEST(StreamHostileTest, NextAfterTheEndGivesTheEndAgain) {
 
 #if FFI_TASKS_HAS_COROUTINES
 
-// Starts at once; hands its result (or exception) to a std::future.
-template <class T>
-struct Eager {
-  struct promise_type {
-    std::promise<T> result;
-    Eager get_return_object() { return Eager{result.get_future()}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_value(T value) { result.set_value(std::move(value)); }
-    void unhandled_exception() { result.set_exception(std::current_exception()); }
-  };
-  std::future<T> future;
-};
+using test_support::Eager;
 
 Eager<std::optional<std::uint64_t>> read_one(TaskStream<std::uint64_t> &stream) {
   co_return co_await stream.next_async();
@@ -143,21 +127,10 @@ TEST(StreamHostileTest, ResettingTheStreamWhileACoroutineWaitsEndsTheWaitWithUsa
   EXPECT_FALSE(stream->valid());
 }
 
-// Suspends in co_await, and is destroyed there.
-struct Lazy {
-  struct promise_type {
-    Lazy get_return_object() {
-      return Lazy{std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() {}
-    void unhandled_exception() { std::terminate(); }
-  };
-  std::coroutine_handle<promise_type> handle;
-};
+using test_support::Frame;
 
-Lazy await_on(TaskStream<std::uint64_t> &stream, bool *resumed) {
+// Suspends in co_await, and is destroyed there.
+Frame await_on(TaskStream<std::uint64_t> &stream, bool *resumed) {
   static_cast<void>(co_await stream.next_async());
   *resumed = true;
 }
@@ -165,9 +138,9 @@ Lazy await_on(TaskStream<std::uint64_t> &stream, bool *resumed) {
 TEST(StreamHostileTest, AStreamOutlivingADestroyedWaitingCoroutineCanStillBeMovedAndRead) {
   auto stream = quiet_stream();
   bool resumed = false;
-  Lazy lazy = await_on(*stream, &resumed);
-  ASSERT_FALSE(lazy.handle.done());
-  lazy.handle.destroy();  // the stream stays; its ready callback is still registered
+  Frame frame = await_on(*stream, &resumed);
+  ASSERT_TRUE(frame.suspended());
+  frame.destroy();  // the stream stays; its ready callback is still registered
   TaskStream<std::uint64_t> moved = std::move(*stream);
   stream.reset();
   moved.cancel();
