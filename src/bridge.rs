@@ -45,7 +45,8 @@ mod ffi {
         keep_alive_ms: u64,
         /// Worker thread name (empty: the default, `ffi_tasks-worker`).
         thread_name: String,
-        /// Worker stack size in bytes (0: the platform default).
+        /// Worker stack size in bytes (0: the platform default); more than
+        /// half the address space is an `InvalidArgument` error.
         stack_size: u64,
     }
 

@@ -81,7 +81,9 @@ pub struct PoolConfig {
     pub keep_alive: Duration,
     /// Worker thread name. Default `"ffi_tasks-worker"`.
     pub thread_name: String,
-    /// Worker stack size in bytes; `None` for the platform default.
+    /// Worker stack size in bytes; `None` for the platform default. At most
+    /// [`PoolConfig::MAX_STACK_SIZE`]; the operating system may refuse less
+    /// (the pool then reports `SpawnFailed`).
     pub stack_size: Option<usize>,
 }
 
@@ -97,12 +99,26 @@ impl Default for PoolConfig {
 }
 
 impl PoolConfig {
-    /// Checks the limits make sense (at least one thread).
+    /// The largest `stack_size` accepted: half the address space. The
+    /// standard library rounds a thread's stack size up, which overflows
+    /// near `usize::MAX` (on Windows the thread then starts with a tiny
+    /// stack and crashes), so larger sizes are refused before any thread is
+    /// made.
+    pub const MAX_STACK_SIZE: usize = isize::MAX as usize;
+
+    /// Checks the limits make sense (at least one thread, a stack size of at
+    /// most [`PoolConfig::MAX_STACK_SIZE`]).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.max_threads == 0 {
             return Err(ConfigError::Invalid(
                 "max_threads must be at least 1".into(),
             ));
+        }
+        if let Some(size) = self.stack_size.filter(|&s| s > Self::MAX_STACK_SIZE) {
+            return Err(ConfigError::Invalid(format!(
+                "stack_size {size} is larger than the largest accepted, {}",
+                Self::MAX_STACK_SIZE
+            )));
         }
         Ok(())
     }
@@ -344,6 +360,14 @@ impl Inner {
         }
         let mut builder = thread::Builder::new().name(this.config.thread_name.clone());
         if let Some(size) = this.config.stack_size {
+            // A pool made with `ThreadPool::new` is not validated: refuse
+            // here too, rather than let the rounding overflow.
+            if size > PoolConfig::MAX_STACK_SIZE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("stack size {size} is larger than half the address space"),
+                ));
+            }
             builder = builder.stack_size(size);
         }
         let inner = Arc::clone(this);
@@ -564,6 +588,29 @@ mod tests {
             self.0.fetch_add(1, Ordering::SeqCst);
             while !tok.wait_cancelled(PATIENCE) {}
             Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stack_size_beyond_half_the_address_space_is_refused() {
+        let config = |size| PoolConfig {
+            stack_size: Some(size),
+            ..PoolConfig::default()
+        };
+        assert!(config(PoolConfig::MAX_STACK_SIZE).validate().is_ok());
+        for size in [PoolConfig::MAX_STACK_SIZE + 1, usize::MAX] {
+            assert!(matches!(
+                config(size).validate(),
+                Err(ConfigError::Invalid(message)) if message.contains("stack_size")
+            ));
+            // Not validated by `new`: refused when a worker would start.
+            let pool = ThreadPool::new(config(size));
+            let spawned = TaskHandle::spawn_with(Trivial, CancellationToken::new(), &pool);
+            let error = spawned.expect_err("no worker can start");
+            assert!(
+                format!("{error:#}").contains("half the address space"),
+                "{error:#}"
+            );
         }
     }
 
