@@ -82,8 +82,9 @@ pub struct PoolConfig {
     /// Worker thread name. Default `"ffi_tasks-worker"`.
     pub thread_name: String,
     /// Worker stack size in bytes; `None` for the platform default. At most
-    /// [`PoolConfig::MAX_STACK_SIZE`]; the operating system may refuse less
-    /// (the pool then reports `SpawnFailed`).
+    /// half the address space (`isize::MAX` bytes; more is refused); the
+    /// operating system may refuse less (the pool then reports
+    /// `SpawnFailed`).
     pub stack_size: Option<usize>,
 }
 
@@ -98,26 +99,25 @@ impl Default for PoolConfig {
     }
 }
 
-impl PoolConfig {
-    /// The largest `stack_size` accepted: half the address space. The
-    /// standard library rounds a thread's stack size up, which overflows
-    /// near `usize::MAX` (on Windows the thread then starts with a tiny
-    /// stack and crashes), so larger sizes are refused before any thread is
-    /// made.
-    pub const MAX_STACK_SIZE: usize = isize::MAX as usize;
+/// The largest `stack_size` accepted: half the address space. The standard
+/// library rounds a thread's stack size up, which overflows near
+/// `usize::MAX` (on Windows the thread then starts with a tiny stack and
+/// crashes), so larger sizes are refused before any thread is made.
+const MAX_STACK_SIZE: usize = isize::MAX as usize;
 
+impl PoolConfig {
     /// Checks the limits make sense (at least one thread, a stack size of at
-    /// most [`PoolConfig::MAX_STACK_SIZE`]).
+    /// most half the address space).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.max_threads == 0 {
             return Err(ConfigError::Invalid(
                 "max_threads must be at least 1".into(),
             ));
         }
-        if let Some(size) = self.stack_size.filter(|&s| s > Self::MAX_STACK_SIZE) {
+        if let Some(size) = self.stack_size.filter(|&s| s > MAX_STACK_SIZE) {
             return Err(ConfigError::Invalid(format!(
                 "stack_size {size} is larger than the largest accepted, {}",
-                Self::MAX_STACK_SIZE
+                MAX_STACK_SIZE
             )));
         }
         Ok(())
@@ -362,7 +362,7 @@ impl Inner {
         if let Some(size) = this.config.stack_size {
             // A pool made with `ThreadPool::new` is not validated: refuse
             // here too, rather than let the rounding overflow.
-            if size > PoolConfig::MAX_STACK_SIZE {
+            if size > MAX_STACK_SIZE {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
                     format!("stack size {size} is larger than half the address space"),
@@ -597,8 +597,8 @@ mod tests {
             stack_size: Some(size),
             ..PoolConfig::default()
         };
-        assert!(config(PoolConfig::MAX_STACK_SIZE).validate().is_ok());
-        for size in [PoolConfig::MAX_STACK_SIZE + 1, usize::MAX] {
+        assert!(config(MAX_STACK_SIZE).validate().is_ok());
+        for size in [MAX_STACK_SIZE + 1, usize::MAX] {
             assert!(matches!(
                 config(size).validate(),
                 Err(ConfigError::Invalid(message)) if message.contains("stack_size")
