@@ -283,6 +283,9 @@ using job_t = std::decay_t<F>;
 // Packages `callable` and starts it with `start(std::unique_ptr<CppJob>)`.
 template <class T, class F, class Start>
 Result<TaskHandle<T>> spawn_job(F &&callable, Start start) {
+  static_assert(std::is_nothrow_destructible<T>::value,
+                "ffi_tasks::spawn: a C++ job's result type needs a non-throwing destructor (a "
+                "result nobody takes is destroyed where no exception can go)");
   auto state = std::make_shared<job_state<T>>();
   std::unique_ptr<::ffi_tasks::bridge::CppJob> job(
       new callable_job<job_t<F>, T>(job_t<F>(std::forward<F>(callable)), state));
