@@ -1,6 +1,6 @@
 # Helpers of the `cmake -P` scripts that build a project against ffi_tasks
-# and run it (tests/consumer/run_consumer.cmake,
-# tests/readme/run_quickstart.cmake). Not installed.
+# and run it (tests/consumer/run_consumer.cmake, tests/consumer/twice/
+# run_twice.cmake, tests/readme/run_quickstart.cmake). Not installed.
 
 # ffi_tasks_script_require(<script> <var>...): stops, naming the missing
 # -D<var>=..., unless every <var> is defined.

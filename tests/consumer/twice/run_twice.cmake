@@ -10,19 +10,11 @@
 #    ffi_tasks core: fails, naming FFI_TASKS_ONE_RUST_STATICLIB.
 cmake_minimum_required(VERSION 3.22)
 
-foreach(var SOURCE_DIR WORK_DIR GENERATOR)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "run_twice.cmake: -D${var}=... is required")
-  endif()
-endforeach()
+include("${CMAKE_CURRENT_LIST_DIR}/../../../cmake/FfiTasksScriptHelpers.cmake")
+ffi_tasks_script_require(run_twice.cmake SOURCE_DIR WORK_DIR GENERATOR)
 set(args -S "${SOURCE_DIR}/tests/consumer/twice" -G "${GENERATOR}"
          "-DFFI_TASKS_SOURCE_DIR=${SOURCE_DIR}")
-if(C_COMPILER)
-  list(APPEND args "-DCMAKE_C_COMPILER=${C_COMPILER}")
-endif()
-if(CXX_COMPILER)
-  list(APPEND args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
-endif()
+ffi_tasks_script_compilers(args)
 
 execute_process(COMMAND "${CMAKE_COMMAND}" ${args} -B "${WORK_DIR}/one" -DLINK_TWO_STATICLIBS=OFF
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
