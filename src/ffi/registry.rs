@@ -1,9 +1,10 @@
 //! The misuse guard: with the `handle-registry` feature every handle pointer
 //! returned by `spawn` (and every stream item and wait set) is recorded,
-//! with its type, until it is destroyed or consumed, and every call checks its handle against the record
-//! first. A destroyed, consumed or forged pointer, or a live handle passed to
-//! another task type's functions (a handle of a different output type), is
-//! then an [`InvalidHandle`] error instead of undefined behaviour.
+//! with its type, until it is destroyed or consumed, and every call checks
+//! its handle against the record first. A destroyed, consumed or forged
+//! pointer, or a live handle passed to another task type's functions (a
+//! handle of a different output type), is then an [`InvalidHandle`] error
+//! instead of undefined behaviour.
 //!
 //! Limits: it catches use after destroy/wait on any thread, but not a destroy
 //! that races with a call still running on the same handle on another thread
